@@ -1,0 +1,18 @@
+"""assocmem: associative memories trained by gradient descent, the helper package of the assocmem book.
+
+Modules (one idea each):
+    tasks      the Task (E, U, p, targets), scores, losses, margins, gradient, Hessian; data helpers
+    dynamics   full-batch GD (train), many configurations at once (sweep), mini-batch SGD
+    particles  the score-space recursion: GD as interacting particles
+    theory     closed forms (orthogonal log-margins), checked against simulation
+    plane      the gamma-plane of two-output, two-dimensional tasks (landscapes)
+    plots      the book's figure conventions
+"""
+from . import dynamics, particles, plane, plots, tasks, theory
+from .dynamics import History, first_hit, sweep, train, train_sgd
+from .tasks import Task, correlated_pair, orthonormal_embeddings, random_embeddings, zipf
+
+__all__ = ["Task", "History", "train", "sweep", "train_sgd", "first_hit", "zipf", "random_embeddings",
+           "orthonormal_embeddings", "correlated_pair", "dynamics", "particles", "plane", "plots", "tasks",
+           "theory"]
+__version__ = "0.1.0"
