@@ -8,7 +8,7 @@ Modules (one idea each):
     plane      the gamma-plane of two-output, two-dimensional tasks (landscapes)
     plots      the book's figure conventions
 """
-from . import checks, dynamics, particles, plane, plots, tasks, theory
+from . import checks, dynamics, particles, plane, plots, solvers, tasks, theory
 from .dynamics import History, first_hit, sweep, train, train_sgd
 from .tasks import Task, correlated_pair, orthonormal_embeddings, random_embeddings, zipf
 
