@@ -43,13 +43,17 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
         direction = -torch.linalg.lstsq(H, g.unsqueeze(-1), rcond=1e-12).solution.squeeze(-1)
         if direction @ g >= 0:                                                # not a descent direction
             direction = -g
-        t = 1.0
-        while t > 1e-12:                                                      # Armijo backtracking
+        t, slope = 1.0, (direction @ g).item()
+        while True:                                                           # Armijo backtracking
             W_new = W + t * direction.reshape(d, d)
             new_loss = task.loss(W_new).item()
-            if new_loss <= loss + 1e-4 * t * (direction @ g).item():
+            if new_loss <= loss + 1e-4 * t * slope:
                 break
             t /= 2
+            if t < 1e-10:
+                # no decrease is representable: the loss is flat to machine precision around W
+                gn = g.norm().item()
+                return Minimizer(W, loss, gn, step, gn < 1e-8)
         W, loss = W_new, new_loss
         if (task.margins(W) > 0).all():
             # a memory with every margin positive can be scaled up to drive the loss to 0: no finite minimizer
