@@ -1,0 +1,28 @@
+// Loaded between require.js and the vendored widget manager on pages with widgets (nb_ipywidgets_js in
+// _config.yml). Two fixes for rendering ipywidgets 8 offline with @jupyter-widgets/html-manager 1.0.x:
+//
+// 1. The manager's webpack public path follows the URL require.js gives its AMD modules, by default
+//    <page folder>/@jupyter-widgets/html-manager/dist/, where its icon fonts would 404. Map the modules to the
+//    vendored copy in _static/html-manager/ (data-content_root is the relative path to the book's root).
+require.config({
+  paths: {
+    "@jupyter-widgets/html-manager/dist":
+      (document.documentElement.dataset.content_root || "./") + "_static/html-manager",
+  },
+});
+
+// 2. The controls typeset widget labels with the MathJax 2 API (MathJax.Hub.Queue), which MathJax 3 lacks:
+//    every labelled widget threw "Cannot read properties of undefined (reading 'Queue')". Route those calls to
+//    MathJax 3. Registered before the manager's own load handler, so it runs first.
+window.addEventListener("load", function () {
+  var mj = window.MathJax;
+  if (!mj || mj.Hub || !mj.startup) return;
+  mj.Hub = {
+    Queue: function (job) {
+      var node = Array.isArray(job) ? job[2] : undefined;
+      mj.startup.promise
+        .then(function () { return mj.typesetPromise(node ? [node] : undefined); })
+        .catch(function (err) { console.warn("MathJax typeset of a widget label failed", err); });
+    },
+  };
+});
