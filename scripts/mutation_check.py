@@ -1,0 +1,59 @@
+"""Mutation check: break the package on purpose and confirm the unit tests notice.
+
+Each mutation edits one line of a temporary copy of the committed repository (`git archive HEAD`, never the
+working tree), runs the unit tests against that copy, and reports CAUGHT (some test failed) or MISSED. Run it after changing a
+closed form or a test:  .venv/bin/python scripts/mutation_check.py
+"""
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# the unit tests only, as `make unit` runs them (the others need a built book or run the chapters)
+IGNORE = ["--ignore=tests/test_offline.py", "--ignore=tests/test_browser.py", "--ignore=tests/test_student.py"]
+
+MUTATIONS = [  # (what, file, original line fragment, mutated fragment)
+    ("flip the sign of the closed-form gradient", "assocmem/tasks.py",
+     "return self.U.T @ R.mT @ self.E", "return -(self.U.T @ R.mT @ self.E)"),
+    ("flip the sign of the GD update", "assocmem/dynamics.py", "W = W - ", "W = W + "),
+    ("drop p from the loss", "assocmem/tasks.py", "loss = (p * (", "loss = ((1 + 0 * p) * ("),
+    ("drop p from the gradient's residual", "assocmem/tasks.py",
+     "resid = p.unsqueeze(-1) * (", "resid = (1 + 0 * p.unsqueeze(-1)) * ("),
+    ("count ties as memorized", "assocmem/tasks.py", "(margins <= 0)", "(margins < 0)"),
+    ("drop the P P^T term of the Hessian", "assocmem/tasks.py",
+     "cov = torch.diag_embed(P) - P.unsqueeze(-1) * P.unsqueeze(-2)", "cov = torch.diag_embed(P)"),
+    ("use M instead of M - 1 in orthogonal_margin", "assocmem/theory.py", "k = float(M - 1)", "k = float(M)"),
+    ("forget the log-sum-exp shift", "assocmem/tasks.py",
+     "Z = torch.exp(S - shift)", "Z = torch.exp(S); shift = torch.zeros_like(shift)"),
+    ("drop K_u from the particle recursion", "assocmem/particles.py", "@ K_u)", ")"),
+    ("accept negative frequencies", "assocmem/_validate.py", "if (p < 0).any():", "if False:"),
+]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(f"git -C {ROOT} archive HEAD | tar -x -C {tmp}", shell=True, check=True)
+        env = dict(os.environ, PYTHONPATH=tmp, OMP_NUM_THREADS="1")
+        missed = 0
+        for what, rel, old, new in MUTATIONS:
+            path = Path(tmp) / rel
+            src = path.read_text()
+            if old not in src:
+                print(f"STALE : {what}: '{old}' not found in {rel}; update this script")
+                missed += 1
+                continue
+            path.write_text(src.replace(old, new, 1))
+            r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests",
+                                *IGNORE],
+                               cwd=tmp, env=env, capture_output=True, text=True)
+            first = next((l for l in r.stdout.splitlines() if l.startswith("FAILED")), "")
+            print(f"{'CAUGHT' if r.returncode else 'MISSED'}: {what}  {first[:100]}")
+            missed += r.returncode == 0
+            path.write_text(src)
+        sys.exit(1 if missed else 0)
+
+
+if __name__ == "__main__":
+    main()
