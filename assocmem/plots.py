@@ -22,9 +22,13 @@ def style(i):
 
 
 def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
-    """0-1 loss as filled contours (darker is lower) under black level lines of the cross-entropy."""
+    """0-1 loss as filled contours (darker is lower) under black level lines of the cross-entropy.
+
+    The 0-1 colours use one fixed scale from 0 to 1 on every panel, so colourbars can be compared.
+    """
     G0, G1 = land["G0"].numpy(), land["G1"].numpy()
-    cf = ax.contourf(G0, G1, land["zero_one"].numpy(), levels=20, cmap=cmap)
+    cf = ax.contourf(G0, G1, land["zero_one"].numpy(), levels=[i / 20 for i in range(21)], cmap=cmap,
+                     vmin=0, vmax=1)
     ax.contour(G0, G1, land["loss"].numpy(), levels=levels, colors="k", linewidths=0.6)
     ax.set_xlabel(r"$\gamma_0$")
     ax.set_ylabel(r"$\gamma_1$")
