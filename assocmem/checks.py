@@ -156,45 +156,139 @@ def interaction_kernel(answer, task):
 
 # ---- chapter 3 ----------------------------------------------------------------------------------------
 
-def orthogonal_gd_margins(answer, p, M, lr, steps):
-    """Exercise ex-ch3-gd-margins: margins m_t(x) of GD with orthonormal embeddings from W_0 = 0,
-    shape (steps + 1, N); the reference is am.train on E = I, U orthonormal."""
-    from .dynamics import train
-    from .tasks import Task, orthonormal_embeddings
+def gradient_flow_margin(answer, t, p, M):
+    """Exercise ex-ch3-solve: the root m of e^m + (M - 1) m = 1 + M p t, broadcast over t and p."""
     from .theory import orthogonal_margin
     name = "margins"
+    t = torch.as_tensor(t, dtype=DTYPE)
     p = torch.as_tensor(p, dtype=DTYPE)
-    N = p.shape[0]
+    shape = torch.broadcast_shapes(t.shape, p.shape)
     got = _as_answer(name, answer)
-    if got.shape != (steps + 1, N):
-        hint = (" Include the start m_0 = 0 as row 0: steps + 1 rows." if got.shape == (steps, N) else
-                " One row per step t = 0..steps, one column per token." if got.shape == (N, steps + 1) else "")
-        raise CheckError(f"{name}: expected shape (steps + 1, N) = ({steps + 1}, {N}), got {tuple(got.shape)}."
-                         f"{hint}")
-    d = max(N, M)
-    task = Task(E=orthonormal_embeddings(N, d), U=orthonormal_embeddings(M, d), p=p,
-                targets=torch.arange(N) % M)
-    expected = train(task, lr, steps).margins                                 # (steps + 1, N)
+    if got.shape != shape:
+        raise CheckError(f"{name}: expected one margin per time and token, the broadcast shape of t and p, "
+                         f"{tuple(shape)}; got {tuple(got.shape)}.")
+    expected = orthogonal_margin(t, p, M)
     if _close(got, expected):
-        return _passed("gradient-descent margins")
-    if not _close(got[0], torch.zeros(N, dtype=DTYPE)):
-        raise CheckError(f"{name}: row 0 must be m_0(x) = 0 for every token (W_0 = 0).")
-    t = torch.arange(steps + 1, dtype=DTYPE)[:, None]
+        return _passed("gradient-flow margin")
+    if not torch.isfinite(got).all():
+        raise CheckError(f"{name}: your answer has NaN or inf (at t = 0?). log(M p t) is only the large-t "
+                         "asymptote; solve e^m + (M - 1) m = 1 + M p t instead, whose root at t = 0 is m = 0.")
+    rhs = 1 + M * p * t
+    with torch.no_grad():
+        residual = (torch.exp(got) + (M - 1) * got - rhs).abs() / rhs
+    near_root = (residual < 1e-4).all()
     _hint_if_matches(name, got, [
-        (orthogonal_margin(lr * t, p, M), "these are the gradient-flow margins at time lr * t "
-                                          "(am.theory.orthogonal_margin). The exercise asks for gradient "
-                                          "DESCENT: iterate m <- m + lr * p * M / (exp(m) + M - 1)."),
+        (torch.log1p(M * p * t), "you dropped the (M - 1) m term: log(1 + M p t) solves e^m = 1 + M p t. The "
+                                 "wrong outputs' scores decrease too, which adds (M - 1) m."),
+        (orthogonal_margin(t, p, M + 1), "the coefficient of m is M - 1 (the number of wrong outputs), not M."),
     ])
-    if torch.allclose(got[1], lr * p / M, atol=1e-8, rtol=1e-8):
-        raise CheckError(f"{name}: your first step gives lr * p / M; it must give m_1 = lr * p exactly. "
-                         "The increment is lr * p * M / (exp(m) + M - 1): is the factor M missing?")
-    if not torch.allclose(got[1], lr * p, atol=1e-8, rtol=1e-8):
-        raise CheckError(f"{name}: the first step is wrong: from m = 0 one step gives m_1(x) = lr * p(x).")
-    raise CheckError(f"{name}: the first step is right but later ones are not. The increment is "
-                     "lr * p * M / (exp(m) + M - 1), evaluated at the CURRENT margin m_t (not at m_0).")
-
+    if near_root:
+        raise CheckError(f"{name}: close, but not converged to machine precision (relative residual up to "
+                         f"{residual.max().item():.1e}). Iterate longer (60+ bisection steps) in float64.")
+    if (got < 0).any():
+        raise CheckError(f"{name}: margins of gradient flow from W_0 = 0 are never negative; the root lies in "
+                         "[0, log(1 + M p t)]. Did you drop the 1 on the right-hand side? It comes from m_0 = 0.")
+    raise CheckError(f"{name}: wrong values. Find, for each t and p, the m with e^m + (M - 1) m = 1 + M p t: "
+                     "bisection on [0, log(1 + M p t)] works, since the left side increases with m.")
 
 # ---- chapter 4 ----------------------------------------------------------------------------------------
+
+def _ch4_pair_sweep(alphas, p1, lr, steps):
+    """am.sweep on two tokens with different outputs, U = I, p = (p1, 1 - p1), one run per alpha."""
+    from .dynamics import sweep
+    from .tasks import correlated_pair
+    E = torch.stack([correlated_pair(a) for a in alphas.tolist()])                   # (A, 2, 2)
+    return sweep(E, torch.eye(2, dtype=DTYPE), [p1, 1 - p1], [0, 1], lr, steps)
+
+
+def first_step_margins(answer, alphas, p1, lr):
+    """Exercise ex-ch4-first-step: margins (m_1(1), m_1(2)) after one GD step of size lr from W_0 = 0, for two
+    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation alpha. Shape (A, 2)."""
+    name = "first_step"
+    alphas = torch.as_tensor(alphas, dtype=DTYPE).reshape(-1)
+    p1, lr = float(p1), float(lr)
+    p2 = 1 - p1
+    got = _as_answer(name, answer)
+    A = alphas.numel()
+    if tuple(got.shape) != (A, 2):
+        extra = " It looks transposed." if tuple(got.shape) == (2, A) else ""
+        raise CheckError(f"{name}: expected shape ({A}, 2), one row per alpha with columns (token 1, token 2); "
+                         f"got {tuple(got.shape)}.{extra}")
+    ref = _ch4_pair_sweep(alphas, p1, lr, 1).margins[:, 1]                            # (A, 2)
+    # float32 answers are fine: the tolerance (1e-6 absolute + relative) is far below any mistake's effect
+    if _close(got, ref, tol=1e-6):
+        return _passed("first-step margins")
+    a = alphas[:, None]
+    variants = [
+        (ref.flip(-1), "the columns are swapped: column 0 is token 1 (frequency p1), column 1 is token 2."),
+        (torch.cat([p1 - a * p2, p2 - a * p1], -1),
+         "right up to the step size: multiply by lr."),
+        (2 * ref, "twice too large: at W_0 = 0 each token pushes with sigma(-m_0) = sigma(0) = 1/2, which "
+                  "cancels c = ||u_1 - u_2||^2 = 2."),
+        (ref / 2, "half the right size: you left out c = ||u_1 - u_2||^2, which is 2 for U = I."),
+        (lr * torch.cat([p1 + a * p2, p2 + a * p1], -1),
+         "the interference term has the wrong sign: the tokens have different outputs (epsilon = -1), so a "
+         "positive correlation pushes the other token's margin down."),
+        (lr * torch.cat([p1 - a * p1, p2 - a * p2], -1),
+         "the interference term uses the wrong frequency: token x' pushes token x with weight "
+         "p(x') <e_x, e_x'>, the frequency of the token that pushes."),
+    ]
+    for variant, hint in variants:
+        if _close(got, variant, tol=1e-6):
+            raise CheckError(f"{name}: {hint}")
+    raise CheckError(f"{name}: wrong values. Start from the binary margin step of chapter 2 with m_0 = 0: "
+                     "m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with <e_1, e_2> = alpha.")
+
+
+def _first_step_loss(task, lr):
+    """L(W_1) after one GD step of size lr from W_0 = 0."""
+    return task.loss(-lr * task.gradient(task.zeros())).item()
+
+
+def _spike_onset(task):
+    """The positive root of L(W_1(eta)) = log 2 (bisection; eta -> L(W_1(eta)) is convex and starts at log 2)."""
+    import math
+    lo, hi = 1e-9, 1.0
+    while _first_step_loss(task, hi) <= math.log(2):
+        lo, hi = hi, 2 * hi
+        if hi > 1e6:
+            return math.inf
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if _first_step_loss(task, mid) > math.log(2) else (mid, hi)
+    return (lo + hi) / 2
+
+
+def spike_onset(answer, alpha, p1):
+    """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0 = 0 raises the loss
+    above log 2, for two tokens with different outputs, U = I, correlation alpha and p = (p1, 1 - p1)."""
+    from .tasks import Task, correlated_pair
+    name = "eta_star"
+    got = _as_answer(name, answer)
+    if got.numel() != 1:
+        raise CheckError(f"{name}: expected one number (a step size), got shape {tuple(got.shape)}.")
+    got = float(got.reshape(()))
+    alpha, p1 = float(alpha), float(p1)
+    task = Task(correlated_pair(alpha), torch.eye(2, dtype=DTYPE), [p1, 1 - p1], [0, 1])
+    ref = _spike_onset(task)
+    if abs(got / ref - 1) < 1e-6:
+        return _passed("spike onset")
+    bound = 2 / task.sharpness(task.zeros()).item()
+    if abs(got / bound - 1) < 1e-3:
+        raise CheckError(f"{name}: this is 2 / lambda_max(grad^2 L(0)), the step size below which the loss "
+                         "cannot increase at all. The first spike comes later: solve L(W_1(eta)) = log 2.")
+    if got <= 0:
+        raise CheckError(f"{name}: a step size must be positive; eta = 0 is the trivial root of "
+                         "L(W_1(eta)) = log 2. Bracket the other root, e.g. between 1 and 100.")
+    if abs(got / (2 * ref) - 1) < 1e-4 or abs(got / (ref / 2) - 1) < 1e-4:
+        raise CheckError(f"{name}: off by a factor 2. With U = I one step moves the margins by "
+                         "m_1(1) = eta (p1 - alpha p2) and m_1(2) = eta (p2 - alpha p1).")
+    if got < bound:
+        raise CheckError(f"{name}: too small: below 2 / lambda_max(grad^2 L(0)) = {bound:.3f} no step can raise "
+                         "the loss. Check that L(W_1) is sum_x p(x) log(1 + exp(-m_1(x))).")
+    raise CheckError(f"{name}: not the root. L(W_1(eta)) = p1 log(1 + exp(-m_1(1))) + p2 log(1 + exp(-m_1(2))) "
+                     "is convex in eta and equals log 2 at eta = 0; find its other crossing of log 2 "
+                     "(bisection converges in a few dozen halvings).")
 
 # ---- chapter 5 ----------------------------------------------------------------------------------------
 
@@ -291,7 +385,7 @@ def stability_threshold(answer, task):
     name = "stability threshold"
     eta = _one_number(name, answer)
     try:
-        W_star = minimize_loss(task).W
+        W_star = minimize_loss(task, tol=1e-10).W                              # plenty for eta* to 1e-6
     except ValueError as err:
         raise CheckError(f"{name}: this task is separable, so the loss has no finite minimizer and no "
                          "threshold: pass the non-separable task of the exercise.") from err
@@ -316,4 +410,158 @@ def stability_threshold(answer, task):
 
 # ---- chapter 6 ----------------------------------------------------------------------------------------
 
+def _as_scalar(name, answer):
+    got = _as_answer(name, answer)
+    if got.numel() != 1:
+        raise CheckError(f"{name}: expected one number, got shape {tuple(got.shape)}. Take the minimum over the "
+                         "sectors (e.g. .min().item()).")
+    return got.reshape(())
+
+
+def zero_one_optimum(answer, task):
+    """Exercise ex-ch6-sectors: min over W of L01(W) for a d = 2, M = 2 task, by enumerating sectors."""
+    from .zero_one import ce_minimizer, optimum, sectors, task_coordinates, zero_one
+    name = "answer"
+    got = _as_scalar(name, answer)
+    V, p = task_coordinates(task)
+    best = optimum(V, p).loss                                                   # ()
+    tol = 1e-6                                  # distinct 0-1 values differ by a frequency, far more than this
+    if _close(got, best, tol=tol):
+        return _passed("exact 0-1 optimum")
+    angle = torch.atan2(V[:, 1], V[:, 0])
+    lines = torch.cat([angle + torch.pi / 2, angle - torch.pi / 2]) % (2 * torch.pi)   # (2N,)
+    on_lines = torch.stack([lines.cos(), lines.sin()], -1)                      # (2N, 2)
+    margins = on_lines @ V.T                                                    # (2N, N)
+    cuts = lines.sort().values
+    half = (cuts[:-1] + cuts[1:]) / 2                                           # all sectors but the wrapping one
+    inner = torch.stack([half.cos(), half.sin()], -1)
+    mids = sectors(V, p)["gamma"]                                               # (2N, 2), one per sector
+    candidates = [
+        (1 - best, "this is the best ACCURACY, 1 - min L01. The exercise asks for the smallest 0-1 loss."),
+        (((margins <= 0).to(DTYPE) * p).sum(-1).min(),
+         "you evaluated L01 ON the boundary lines, where one token has margin exactly 0 (a tie, counted as an "
+         "error). Evaluate at a direction strictly inside each sector, e.g. at the mid-angle of two consecutive "
+         "boundaries."),
+        (zero_one(inner, V, p).min(),
+         "you missed the sector that wraps around: it runs from the largest boundary angle to the smallest one "
+         "plus 2 pi."),
+        (((mids @ V.T) <= 0).to(DTYPE).mean(-1).min(),
+         "errors must be weighted by the frequencies p(x), not counted."),
+    ]
+    for ref, hint in candidates:
+        if _close(got, ref.reshape(()), tol=tol):
+            raise CheckError(f"{name}: {hint}")
+    if task.N > task.d:
+        ce = ce_minimizer(V, p)
+        if not ce.separable and _close(got, zero_one(ce.gamma[None], V, p).reshape(()), tol=tol):
+            raise CheckError(f"{name}: this is the 0-1 loss of the cross-entropy minimizer, which is what the "
+                             "chapter shows can be sub-optimal. Enumerate the sectors instead.")
+    if got < best:
+        raise CheckError(f"{name}: no memory reaches a 0-1 loss this low. Check the signs s_x (+1 for target 0, "
+                         "-1 for target 1) and that a tie (margin 0) counts as an error.")
+    raise CheckError(f"{name}: too high: some sector does better. The 2N boundaries are the angles "
+                     "atan2(v_x) +- pi/2 (mod 2 pi); evaluate L01 at one direction inside EVERY sector between "
+                     "consecutive sorted boundaries.")
+
+
+def three_token_margins(answer, task):
+    """Exercise ex-ch6-three-margins: margins of the cross-entropy minimizer of a non-separable N = 3, d = 2 task,
+    from prop-ch6-three-tokens; the reference is the Newton minimizer (am.zero_one.ce_minimizer)."""
+    from .zero_one import ce_minimizer, task_coordinates
+    name = "margins"
+    got = _as_answer(name, answer)
+    if got.shape != (3,):
+        raise CheckError(f"{name}: expected one margin per token, shape (3,), got {tuple(got.shape)}.")
+    V, p = task_coordinates(task)
+    ce = ce_minimizer(V, p)
+    if bool(ce.separable):
+        raise CheckError(f"{name}: this task is separable, so the cross-entropy has no minimizer; the exercise "
+                         "needs a non-separable task.")
+    expected = V @ ce.gamma                                                     # (3,)
+    if _close(got, expected, tol=1e-6):
+        return _passed("margins of the three-token minimizer")
+    if not torch.isfinite(got).all():
+        raise CheckError(f"{name}: some margins are infinite or NaN: your c ran to an end of (0, 1/max r). g(c) "
+                         "DEcreases in c, so when g(c) > 0 the root lies to the right (raise the lower end).")
+    lam = torch.stack([torch.linalg.det(V[[j, k]]).abs() for j, k in [(1, 2), (2, 0), (0, 1)]])
+    if _close(got, -expected, tol=1e-6):
+        raise CheckError(f"{name}: right size, wrong sign: m_i = log(1 / (c r_i) - 1), positive for the "
+                         "memorized tokens.")
+    if abs(float(lam @ got)) > 1e-6 * float(lam.sum() * got.abs().max().clamp_min(1)):
+        raise CheckError(f"{name}: these margins violate lambda_1 m_1 + lambda_2 m_2 + lambda_3 m_3 = 0, which any "
+                         "memory satisfies: c is not the root of g, or lambda_i is not |det(v_j, v_k)| with "
+                         "i, j, k all different (lambda_1 pairs v_2 with v_3).")
+    raise CheckError(f"{name}: lambda . m = 0 holds but the values are wrong: check r_i = lambda_i / p(i) (not "
+                     "p(i) / lambda_i) and m_i = log(1 / (c r_i) - 1).")
+
+
 # ---- chapter 7 ----------------------------------------------------------------------------------------
+
+def _diag_margins(S):
+    """Margins against the diagonal target, S[x, x] - max_{y != x} S[x, y], shape (n,)."""
+    eye = torch.eye(S.shape[-1], dtype=torch.bool)
+    return S.diagonal() - S.masked_fill(eye, -torch.inf).amax(-1)
+
+
+def wk2_memory(answer, model, keys):
+    """Exercise ex-ch7-wk2-task: margins of the W_K2 memory over ``keys``, computed with ``am.Task``.
+
+    The reference is ``am.transformer.wk2_margins(model, keys)``: query e_x = w_E(x), key
+    u_x' = W_O1 W_V1 w_E(x'), memory W = W_K2^T.
+    """
+    from .transformer import wk2_margins
+    name = "W_K2 margins"
+    got = _as_answer(name, answer)
+    keys = torch.as_tensor(keys)
+    n, V = len(keys), model.tok.shape[0]
+    if got.shape != (n,):
+        hint = " restrict E and U to the rows of the keys (tok[keys])." if got.numel() == V else ""
+        raise CheckError(f"{name}: expected one margin per key, shape ({n},), got {tuple(got.shape)}.{hint}")
+    expected = wk2_margins(model, keys)
+    if _close(got, expected, tol=1e-6):
+        return _passed("the W_K2 memory as a Task")
+    f = lambda t: t.detach().to(DTYPE)                                          # noqa: E731
+    Q = f(model.tok)[keys]                                                      # (n, d) queries w_E(x)
+    K = Q @ f(model.WV1).T @ f(model.WO1).T                                     # (n, d) keys W_O1 W_V1 w_E(x')
+    WK2 = f(model.WK2)
+    if _close(got, -expected, tol=1e-6):
+        raise CheckError(f"{name}: right size, wrong sign: the margin is the target score minus the best other.")
+    if _close(got, _diag_margins(Q @ WK2.T @ K.T), tol=1e-6):
+        raise CheckError(f"{name}: W must be W_K2 transposed. The book's score is u_y^T W e_x while the attention "
+                         "logit is w_E(x)^T W_K2 k_x' = k_x'^T W_K2^T w_E(x).")
+    if _close(got, _diag_margins(Q @ WK2 @ Q.T), tol=1e-6) or _close(got, _diag_margins(Q @ WK2.T @ Q.T), tol=1e-6):
+        raise CheckError(f"{name}: the key side is the previous token as written by layer 1, "
+                         "u_x' = W_O1 W_V1 w_E(x'), not the raw embedding w_E(x').")
+    if _close(got, _diag_margins(K @ WK2.T @ Q.T), tol=1e-6) or _close(got, _diag_margins(K @ WK2 @ Q.T), tol=1e-6):
+        raise CheckError(f"{name}: queries and keys are swapped: the inputs e_x are the queries w_E(x), the outputs "
+                         "u_x' are the keys W_O1 W_V1 w_E(x').")
+    raise CheckError(f"{name}: wrong values. Check E = tok[keys], U = tok[keys] @ W_V1^T @ W_O1^T, W = W_K2^T "
+                     "and targets = arange(len(keys)).")
+
+
+def forget_events(answer, margins):
+    """Exercise ex-ch7-forget: per-token count of positive -> non-positive transitions of m_t(x)."""
+    from .transformer import forget_events as reference
+    name = "forget events"
+    got = _as_answer(name, answer)
+    margins = torch.as_tensor(margins, dtype=DTYPE)
+    N = margins.shape[-1]
+    if got.shape != (N,):
+        hint = " Count per token: sum over the steps only (dim 0)." if got.numel() == 1 else ""
+        raise CheckError(f"{name}: expected one count per token, shape ({N},), got {tuple(got.shape)}.{hint}")
+    expected = reference(margins).to(DTYPE)
+    if torch.equal(got, expected):
+        return _passed("forget events")
+    pos = margins > 0
+    up = (~pos[:-1] & pos[1:]).sum(0).to(DTYPE)
+    if torch.equal(got, expected + up):
+        raise CheckError(f"{name}: you counted every sign change. A random memory starts with (almost) all margins negative, "
+                         "so the first upward crossing is learning; count only positive -> non-positive steps.")
+    if torch.equal(got, up):
+        raise CheckError(f"{name}: you counted the recoveries (non-positive -> positive), not the losses.")
+    strict = margins >= 0
+    if torch.equal(got, (strict[:-1] & ~strict[1:]).sum(0).to(DTYPE)) or \
+            torch.equal(got, (pos[:-1] & (margins[1:] < 0)).sum(0).to(DTYPE)):
+        raise CheckError(f"{name}: a margin of exactly 0 is a tie, and the book counts a tie as an error: "
+                         "memorized means m > 0, forgotten means m <= 0.")
+    raise CheckError(f"{name}: wrong counts. Compare m_t(x) > 0 with m_(t+1)(x) > 0 for consecutive steps.")
