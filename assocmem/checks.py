@@ -555,8 +555,9 @@ def forget_events(answer, margins):
     pos = margins > 0
     up = (~pos[:-1] & pos[1:]).sum(0).to(DTYPE)
     if torch.equal(got, expected + up):
-        raise CheckError(f"{name}: you counted every sign change. A random memory starts with (almost) all margins negative, "
-                         "so the first upward crossing is learning; count only positive -> non-positive steps.")
+        raise CheckError(f"{name}: you counted every sign change. A random memory starts with (almost) all "
+                         "margins negative, so the first upward crossing is learning; count only positive -> "
+                         "non-positive steps.")
     if torch.equal(got, up):
         raise CheckError(f"{name}: you counted the recoveries (non-positive -> positive), not the losses.")
     strict = margins >= 0
