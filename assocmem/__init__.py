@@ -8,15 +8,16 @@ Modules (one idea each):
     plane      the gamma-plane of two-output, two-dimensional tasks (landscapes)
     solvers    Newton's method for the cross-entropy minimizer of a non-separable task
     zero_one   the exact 0-1 optimum of two-output tasks, and a batched minimizer in the gamma-plane
-    transformer  the chapter 7 two-layer attention-only Transformer, its trigger task and memory probes
+    transformer  chapter 7's small Transformer, its trigger task and memory probes; imported on its own
+                 (import assocmem.transformer), so that `python -m assocmem.transformer` runs cleanly
     checks     exercise checkers with targeted hints
     plots      the book's figure conventions
 """
-from . import checks, dynamics, particles, plane, plots, solvers, tasks, theory, transformer, zero_one
+from . import checks, dynamics, particles, plane, plots, solvers, tasks, theory, zero_one
 from .dynamics import History, first_hit, sweep, train, train_sgd
 from .tasks import Task, correlated_pair, orthonormal_embeddings, random_embeddings, zipf
 
 __all__ = ["Task", "History", "train", "sweep", "train_sgd", "first_hit", "zipf", "random_embeddings",
            "orthonormal_embeddings", "correlated_pair", "checks", "dynamics", "particles", "plane", "plots",
-           "solvers", "tasks", "theory", "transformer", "zero_one"]
+           "solvers", "tasks", "theory", "zero_one"]
 __version__ = "0.1.0"

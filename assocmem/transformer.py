@@ -340,8 +340,8 @@ def _as_lrs(lrs):
     return lrs
 
 
-def _generators(data_seed):
-    """Training stream and evaluation batch come from two generators derived from one seed."""
+def data_generators(data_seed):
+    """The (training stream, evaluation batch) generators of a run, both derived from ``data_seed``."""
     _check_int("data_seed", data_seed, 0)
     return torch.Generator().manual_seed(data_seed), torch.Generator().manual_seed(data_seed + 1_000_003)
 
@@ -404,7 +404,7 @@ def train_wo2_only(task, model, lrs, steps, batch_size, data_seed=0, eval_size=6
     lrs = _as_lrs(lrs)
     _check_int("steps", steps, 0)
     L = len(lrs)
-    g, g_eval = _generators(data_seed)
+    g, g_eval = data_generators(data_seed)
     WU = model.WU
     W = model.WO2.detach().expand(L, -1, -1).clone()                                 # (L, d, d)
     lr = lrs.to(W.dtype)[:, None, None]
@@ -444,7 +444,7 @@ def train_all(task, lrs, steps, batch_size, d=64, model_seed=0, data_seed=0, eva
     L = len(lrs)
     models = [MemoryTransformer(task.V, d, task.T, seed=model_seed, dtype=dtype) for _ in range(L)]
     names = ("WK1", "WK2", "WO2")
-    g, g_eval = _generators(data_seed)
+    g, g_eval = data_generators(data_seed)
     ev = task.sample(eval_size, g_eval)
     train_loss = torch.zeros(L, steps, dtype=DTYPE)
     wo2 = torch.zeros(L, steps + 1, task.V, dtype=DTYPE)

@@ -223,7 +223,7 @@ def test_train_wo2_only_equals_plain_sgd_on_the_model_with_everything_else_froze
     run = tr.train_wo2_only(task, model, [3.0, 30.0], 3, batch_size=8, data_seed=2, eval_size=4)
     for i, lr in enumerate([3.0, 30.0]):
         m = tr.MemoryTransformer(d=16, max_len=32, seed=0, dtype=torch.float64)
-        g, _ = tr._generators(2)
+        g, _ = tr.data_generators(2)
         for t in range(3):
             b = task.sample(8, g)
             loss = tr.head_loss(m(b.x), b)
