@@ -13,6 +13,10 @@ import torch
 from ._validate import as_memory
 
 
+# below this gradient norm, a W where the loss can no longer decrease in float64 counts as converged
+FLAT_GRAD = 1e-8
+
+
 @dataclass
 class Minimizer:
     """W (d, d) the minimizer; loss L(W); grad_norm ||grad L(W)||; steps Newton steps taken; converged."""
@@ -25,6 +29,9 @@ class Minimizer:
 
 def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
     """Minimize the population cross-entropy of ``task`` by damped Newton; see the module docstring.
+
+    ``converged`` is True when ||grad L(W)|| < tol, or when no step can decrease the loss any more in float64
+    and ||grad L(W)|| < FLAT_GRAD (round-off then limits the gradient, not the method).
 
     Raises ValueError when the iterates run away (the task is separable: the infimum 0 is not attained).
     """
@@ -44,16 +51,17 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
         if direction @ g >= 0:                                                # not a descent direction
             direction = -g
         t, slope = 1.0, (direction @ g).item()
-        while True:                                                           # Armijo backtracking
+        while t >= 1e-10:                                                     # Armijo backtracking
             W_new = W + t * direction.reshape(d, d)
             new_loss = task.loss(W_new).item()
             if new_loss <= loss + 1e-4 * t * slope:
                 break
             t /= 2
-            if t < 1e-10:
-                # no decrease is representable: the loss is flat to machine precision around W
-                gn = g.norm().item()
-                return Minimizer(W, loss, gn, step, gn < 1e-8)
+        if not (t >= 1e-10 and new_loss < loss):
+            # no strict decrease is representable: the loss is flat to machine precision around W, and
+            # further steps would only wander (accepted at equality) without reducing the gradient
+            gn = g.norm().item()
+            return Minimizer(W, loss, gn, step, gn < FLAT_GRAD)
         W, loss = W_new, new_loss
         if (task.margins(W) > 0).all():
             # a memory with every margin positive can be scaled up to drive the loss to 0: no finite minimizer

@@ -6,6 +6,7 @@ fresh kernel up to its last auto-checked cell: at every auto-checked cell it fir
 must raise CheckError), then the solution (which must pass), so the cells after it see the same state as in the
 book. The grading script is checked on the outputs of that run.
 """
+import contextlib
 import copy
 import re
 import sys
@@ -157,6 +158,26 @@ def test_directive_fences_are_nested_properly(path):
 CHECKED = [p for p in CHAPTERS if any(e["check_cells"] for e in nbtools.exercises(nbtools.read(p)))]
 
 
+@contextlib.contextmanager
+def _kernel(client, attempts=3):
+    """client.setup_kernel(), retried when the kernel dies while starting (seen once in CI with two xdist
+    workers starting kernels at the same moment: "Kernel died before replying to kernel_info")."""
+    for attempt in range(attempts):
+        cm = client.setup_kernel()
+        try:
+            cm.__enter__()
+        except RuntimeError:
+            client.km = client.kc = None
+            if attempt == attempts - 1:
+                raise
+            continue
+        try:
+            yield
+        finally:
+            cm.__exit__(None, None, None)
+        return
+
+
 @pytest.mark.parametrize("path", CHECKED, ids=_ids)
 def test_stubs_fail_their_checks(path):
     from nbclient import NotebookClient
@@ -169,7 +190,7 @@ def test_stubs_fail_their_checks(path):
     nb.cells = nb.cells[:max(checked) + 1]  # nothing after the last exercise matters here
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}})
     failures = []
-    with client.setup_kernel():
+    with _kernel(client):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
