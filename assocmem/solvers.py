@@ -30,8 +30,8 @@ class Minimizer:
 def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
     """Minimize the population cross-entropy of ``task`` by damped Newton; see the module docstring.
 
-    ``converged`` is True when ||grad L(W)|| < tol, or when no step can decrease the loss any more in float64
-    and ||grad L(W)|| < FLAT_GRAD (round-off then limits the gradient, not the method).
+    ``converged`` is True when ||grad L(W)|| < tol, or when steps no longer decrease the loss (in float64) nor
+    the gradient and ||grad L(W)|| < FLAT_GRAD: round-off, not the method, then limits the gradient.
 
     Raises ValueError when the iterates run away (the task is separable: the infimum 0 is not attained).
     """
@@ -42,10 +42,16 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
     d = task.d
     W = task.zeros() if W0 is None else as_memory("W0", W0, d).clone()
     loss = task.loss(W).item()
+    flat, prev_gn = False, float("inf")
     for step in range(1, max_steps + 1):
         g = task.gradient(W).reshape(-1)                                      # (d*d,)
-        if g.norm().item() < tol:
-            return Minimizer(W, loss, g.norm().item(), step - 1, True)
+        gn = g.norm().item()
+        if gn < tol:
+            return Minimizer(W, loss, gn, step - 1, True)
+        if flat and gn >= prev_gn:
+            # the last step left the loss unchanged in float64 and did not shrink the gradient either:
+            # round-off, not the method, now limits the gradient
+            return Minimizer(W, loss, gn, step - 1, gn < FLAT_GRAD)
         H = task.hessian(W)                                                   # (d*d, d*d)
         direction = -torch.linalg.lstsq(H, g.unsqueeze(-1), rcond=1e-12).solution.squeeze(-1)
         if direction @ g >= 0:                                                # not a descent direction
@@ -57,11 +63,11 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
             if new_loss <= loss + 1e-4 * t * slope:
                 break
             t /= 2
-        if not (t >= 1e-10 and new_loss < loss):
-            # no strict decrease is representable: the loss is flat to machine precision around W, and
-            # further steps would only wander (accepted at equality) without reducing the gradient
-            gn = g.norm().item()
+        if t < 1e-10:                                                         # no step is accepted at all
             return Minimizer(W, loss, gn, step, gn < FLAT_GRAD)
+        # near W* the decrease g^T H^-1 g falls below float64 resolution while Newton still shrinks the
+        # gradient; such equal-loss steps are kept as long as they do
+        flat, prev_gn = not new_loss < loss, gn
         W, loss = W_new, new_loss
         if (task.margins(W) > 0).all():
             # a memory with every margin positive can be scaled up to drive the loss to 0: no finite minimizer
