@@ -67,11 +67,6 @@ def orthogonal_loss(t, p, M):
     return (p * torch.log1p((M - 1) * torch.exp(-m))).sum(-1)
 
 
-def orthogonal_loss_asymptote(N, M, lr, steps):
-    """Large-time rate L(W_t) ~ N (M-1) / (M lr t): the token frequencies cancel out."""
-    return N * (M - 1) / (M * lr * steps)
-
-
 def first_step_margin(p, lr):
     """With orthonormal embeddings and W_0 = 0, one GD step gives m_x(1) = lr p(x) exactly."""
     return lr * as_float("p", p)
@@ -82,5 +77,5 @@ def max_eigenvalue_at_zero(task):
     return task.sharpness(task.zeros()).item()
 
 
-__all__ = ["orthogonal_margin", "orthogonal_loss", "orthogonal_loss_asymptote", "first_step_margin",
+__all__ = ["orthogonal_margin", "orthogonal_loss", "first_step_margin",
            "max_eigenvalue_at_zero"]
