@@ -1,6 +1,8 @@
 """Plot conventions shared by every chapter: a colour-blind-safe palette with line styles, and labels
 in the symbols of the notation page. Functions draw on a given matplotlib Axes and return it.
 """
+import textwrap
+
 import matplotlib.pyplot as plt
 import seaborn as sns
 
@@ -46,4 +48,122 @@ def curves(ax, t, ys, labels, ylabel, xlabel=r"step $t$", log=False):
     if log:
         ax.set_yscale("log")
     ax.legend()
+    return ax
+
+
+# One style per step size across the whole book: the same eta has the same colour, line style and marker in
+# every chapter (eta = 10 green and eta = 1 vermilion, as in the paper's Figure 2).
+_ETAS = [0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200, 1000]
+_ETA_COLOUR = [9, 3, 0, 4, 5, 7, 1, 6, 8, 2, 0, 1, 4, 3, 5]
+
+
+def eta_style(lr):
+    """Colour, line style and marker of step size ``lr``: the same in every chapter.
+
+    Parameters
+    ----------
+    lr : float
+        A step size used in the book (0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200 or 1000).
+
+    Returns
+    -------
+    dict
+        ``color``, ``linestyle`` and ``marker`` keyword arguments for ``Axes.plot``.
+    """
+    try:
+        k = _ETAS.index(float(lr))
+    except (TypeError, ValueError):
+        raise ValueError(f"lr = {lr!r} has no book-wide style; known step sizes: {_ETAS}") from None
+    return {
+        "color": PALETTE[_ETA_COLOUR[k]],
+        "linestyle": LINESTYLES[k % len(LINESTYLES)],
+        "marker": MARKERS[k % len(MARKERS)],
+    }
+
+
+# The regime map: which chapter explains which phenomenon. Rows: capacity; columns: step size.
+REGIMES = {
+    ("over", "small"): [
+        (3, "margins grow like log t (orthogonal)"),
+        (4, "interference: the frequent token keeps a lead (correlated)"),
+    ],
+    ("over", "large"): [
+        (3, "faster, still monotone (orthogonal)"),
+        (4, "benign loss spikes, two tokens (correlated)"),
+        (5, "oscillating margins, many tokens"),
+        (7, "spikes in a small Transformer"),
+    ],
+    ("under", "small"): [
+        (6, "cross-entropy trades tokens off: sub-optimal 0-1 loss"),
+        (6, "forgetting along SGD"),
+        (7, "tokens forgotten and recovered"),
+    ],
+    ("under", "large"): [
+        (5, "period-2 orbit around the minimizer beyond 2/λ*"),
+    ],
+}
+
+
+def regime_map(here=None, ax=None):
+    """The book's map of regimes, with the chapters that explain each phenomenon.
+
+    Parameters
+    ----------
+    here : int, optional
+        A chapter number (1 to 8) to highlight ("you are here"); chapters 1, 2 and 8 cover the whole map.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if here is not None and (not isinstance(here, int) or not 1 <= here <= 8):
+        raise ValueError(f"here must be a chapter number from 1 to 8, got {here!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.6, 4.4))
+    whole = here in (1, 2, 8)
+    cols, rows = ["small", "large"], ["under", "over"]
+    for (row, col), items in REGIMES.items():
+        x, y = cols.index(col), rows.index(row)
+        lit = whole or any(ch == here for ch, _ in items)
+        ax.add_patch(
+            plt.Rectangle(
+                (x + 0.03, y + 0.03),
+                0.94,
+                0.94,
+                facecolor=PALETTE[9] if lit else "white",
+                alpha=0.35 if lit else 1.0,
+                edgecolor="k",
+                linewidth=1.6 if lit and here else 0.8,
+            )
+        )
+        line = 0
+        for ch, text in items:
+            wrapped = textwrap.wrap(f"ch. {ch}: {text}", 38, subsequent_indent="   ")
+            ax.text(
+                x + 0.07,
+                y + 0.9 - 0.085 * line,
+                "\n".join(wrapped),
+                fontsize=8,
+                va="top",
+                linespacing=1.25,
+                fontweight="bold" if ch == here else "normal",
+            )
+            line += len(wrapped) + 0.4
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([0.5, 1.5], ["small step η", "large step η"])
+    ax.set_yticks(
+        [0.5, 1.5],
+        ["under-parameterized\n(N > d: not all fit)", "over-parameterized\n(d ≥ N)"],
+    )
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    title = "Regimes of gradient descent on an associative memory"
+    if here is not None:
+        title += f": chapter {here}" + (" covers the whole map" if whole else " is highlighted")
+    ax.set_title(title, fontsize=10)
     return ax

@@ -1,0 +1,178 @@
+"""Explorable figures: one drawing function, moved two ways.
+
+A chapter writes one function ``draw(**params) -> matplotlib Figure`` and hands it to both explorers:
+
+- :func:`static` renders ``draw`` for every point of a small grid when the chapter executes, puts the frames in
+  an ``ipywidgets.Stack`` and ties each slider to it with ``widgets.jslink``. The link runs in the browser, so the
+  sliders move on the static HTML page with no kernel (Binder, Colab and a local kernel show it too).
+- :func:`live` redraws ``draw`` through a running kernel, with every slider and the full ranges.
+
+Both explorers draw with the same function, so a precomputed frame is exactly the figure the live explorer draws
+for the same values. Each frame is an ``<img>`` with alt text that states its parameters, and carries them in a
+``data-params`` attribute (``"d=16;N=100"``) that the browser test compares with the slider readouts.
+"""
+
+import base64
+import html
+import io
+import itertools
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+STATIC_NOTE = (
+    "<b>Precomputed explorer.</b> {n} frames were drawn when this page was built; the sliders "
+    "move on the page with no kernel. Run the notebook (Binder, Colab or locally) for the live "
+    "explorer with every slider."
+)
+LIVE_NOTE = (
+    "<b>Live explorer.</b> Redrawn by the running kernel: it moves only in a running notebook "
+    "(Binder, Colab or locally)."
+)
+
+
+def _label(value):
+    """Slider readout of a grid value: short and stable (16, 0.5, 1e-03)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _check_grid(grid, initial):
+    if not isinstance(grid, dict):
+        raise TypeError(f"grid must be a dict name -> list of values, got {type(grid).__name__}")
+    if not 1 <= len(grid) <= 2:
+        raise ValueError(f"grid must scrub 1 or 2 parameters, got {len(grid)}: {list(grid)}")
+    for name, values in grid.items():
+        if not isinstance(values, (list, tuple)) or len(values) < 2:
+            raise ValueError(f"grid[{name!r}] must be a list of at least 2 values, got {values!r}")
+        labels = [_label(v) for v in values]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"grid[{name!r}] has values with the same readout: {labels}")
+    initial = dict(initial or {})
+    for name, value in initial.items():
+        if name not in grid:
+            raise ValueError(f"initial names {name!r}, which is not in grid {list(grid)}")
+        if value not in grid[name]:
+            raise ValueError(f"initial[{name!r}] = {value!r} is not one of grid[{name!r}]")
+    return {name: initial.get(name, values[0]) for name, values in grid.items()}
+
+
+def render_png(fig, dpi=80):
+    """The figure as PNG bytes (the figure is closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _frame(draw, params, alt, dpi):
+    png = render_png(draw(**params), dpi=dpi)
+    tag = ";".join(f"{k}={_label(v)}" for k, v in params.items())
+    text = alt.format(**params) if alt else f"Figure for {tag.replace(';', ', ')}"
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return widgets.HTML(
+        f'<img class="am-frame" data-params="{html.escape(tag)}" '
+        f'alt="{html.escape(text)}" src="{src}" style="max-width:100%">'
+    )
+
+
+def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
+    """A kernel-free explorer: every frame of ``grid`` precomputed, sliders linked in the browser.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**params)`` returns a matplotlib Figure (it must not call ``plt.show``).
+    grid : dict
+        One or two parameter names, each mapped to its list of values (2 to about 10 each).
+    initial : dict, optional
+        Starting value of some parameters (default: the first value of each list).
+    alt : str, optional
+        Alt text of a frame, formatted with the frame's parameters, e.g. ``"Loss for d = {d}"``.
+    labels : dict, optional
+        Slider label per parameter (default: the parameter's name).
+    dpi : int
+        Resolution of the frames (80 keeps a frame near 25 kB).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        A note saying which explorer this is, the sliders, and the frames.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be a function returning a Figure, got {type(draw).__name__}")
+    start = _check_grid(grid, initial)
+    names = list(grid)
+    labels = dict(labels or {})
+    sliders = []
+    for name in names:
+        options = [(_label(v), k) for k, v in enumerate(grid[name])]
+        sliders.append(
+            widgets.SelectionSlider(
+                options=options,
+                index=list(grid[name]).index(start[name]),
+                description=labels.get(name, name),
+                continuous_update=True,
+                style={"description_width": "initial"},
+            )
+        )
+    index0 = [list(grid[n]).index(start[n]) for n in names]
+    if len(names) == 1:
+        frames = [_frame(draw, {names[0]: v}, alt, dpi) for v in grid[names[0]]]
+        stack = widgets.Stack(frames, selected_index=index0[0])
+        widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
+        n_frames = len(frames)
+    else:
+        inner = []
+        for a in grid[names[0]]:
+            frames = [_frame(draw, {names[0]: a, names[1]: b}, alt, dpi) for b in grid[names[1]]]
+            inner.append(widgets.Stack(frames, selected_index=index0[1]))
+        stack = widgets.Stack(inner, selected_index=index0[0])
+        widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
+        for child in inner:
+            widgets.jslink((sliders[1], "index"), (child, "selected_index"))
+        n_frames = len(grid[names[0]]) * len(grid[names[1]])
+    note = widgets.HTML(STATIC_NOTE.format(n=n_frames))
+    box = widgets.VBox([note, *sliders, stack])
+    box.add_class("am-explorer")
+    return box
+
+
+def live(draw, **controls):
+    """A kernel explorer: ``draw`` is called again whenever a control moves.
+
+    Parameters
+    ----------
+    draw : callable
+        The same drawing function as for :func:`static`.
+    **controls : ipywidgets widgets
+        One widget per parameter of ``draw`` (sliders, dropdowns), keyed by the parameter's name.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        A note saying which explorer this is, the controls, and the figure.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be a function returning a Figure, got {type(draw).__name__}")
+    for name, control in controls.items():
+        if not isinstance(control, widgets.ValueWidget):
+            raise TypeError(f"control {name!r} must be an ipywidgets control, got {control!r}")
+
+    def show(**params):
+        fig = draw(**params)
+        display(fig)
+        plt.close(fig)
+
+    out = widgets.interactive_output(show, controls)
+    box = widgets.VBox([widgets.HTML(LIVE_NOTE), *controls.values(), out])
+    box.add_class("am-explorer-live")
+    return box
+
+
+def grid_points(grid):
+    """Every parameter combination of a grid, as dicts, in frame order."""
+    names = list(grid)
+    return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
