@@ -54,7 +54,8 @@ def curves(ax, t, ys, labels, ylabel, xlabel=r"step $t$", log=False):
 # One style per step size across the whole book: the same eta has the same colour, line style and marker in
 # every chapter (eta = 10 green and eta = 1 vermilion, as in the paper's Figure 2).
 _ETAS = [0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200, 1000]
-_ETA_COLOUR = [9, 3, 0, 4, 5, 7, 1, 6, 8, 2, 0, 1, 4, 3, 5]
+# palette indices chosen so that the step sizes plotted together in one figure never share a colour
+_ETA_COLOUR = [0, 3, 0, 4, 5, 7, 1, 6, 8, 2, 9, 1, 4, 5, 7]
 
 
 def eta_style(lr):
