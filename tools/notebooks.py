@@ -1,7 +1,7 @@
 """Reading the chapter notebooks: exercises, auto-checked cells, solutions, and the student edition.
 
-Shared by `scripts/student.py` (`make student`), the Sphinx extension `scripts/bookext.py` (the generated tables
-of the instructors page) and `tests/test_student.py`, so that all three agree on what a solution is.
+Shared by `tools.student` (`make student`), `tools.grade` (`make grade`), the Sphinx extensions (the tables of
+the instructors page, the stubs of the public site) and the tests, so that all agree on what a solution is.
 
 Conventions (common brief, "Exercises"):
 - an exercise is a MyST ``{exercise}`` directive in a markdown cell, with a ``:label:``; its title or text says
@@ -9,7 +9,12 @@ Conventions (common brief, "Exercises"):
 - its solution is a ``{solution}`` directive (any fence: backticks or colons, any length), or a gated
   ``{solution-start}`` ... ``{solution-end}`` pair that may span cells;
 - an auto-checked coding exercise is a code cell whose solution lines sit between ``# BEGIN SOLUTION`` and
-  ``# END SOLUTION`` comment lines, followed by a call ``am.checks.<name>(...)`` in the same cell.
+  ``# END SOLUTION`` comment lines, followed by a call ``am.checks.<name>(...)`` in the same cell; the first
+  argument of the call is the answer, the others are the exercise's inputs;
+- its title carries a difficulty, ``★``, ``★★`` or ``★★★``;
+- a cell that checks or uses a solution after the exercise is tagged ``solution-check``.
+
+MyST directives are read with markdown-it-py and its colon-fence plugin (the parser MyST itself uses).
 """
 import ast
 import copy
@@ -18,16 +23,22 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
 CHECK_CALL = re.compile(r"\bam\.checks\.(?P<name>[a-z]\w*)\s*\(")  # checkers are lowercase; CheckError is not one
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\s*\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
+DIRECTIVE_INFO = re.compile(r"^\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
 OPTION = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 KIND = re.compile(r"\b(analytical|coding)\b", re.IGNORECASE)
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 SOLUTION_DIRECTIVES = {"solution"}
 STUB_COMMENT = "  # your code here"
+SOLUTION_CHECK = "solution-check"
+STARS = re.compile(r"★+")
+_MD = MarkdownIt("commonmark").use(colon_fence_plugin)
 
 
 def chapters(book_dir):
@@ -142,34 +153,74 @@ def is_autochecked(cell):
     return cell.cell_type == "code" and bool(solution_blocks(cell.source)) and bool(CHECK_CALL.search(cell.source))
 
 
+def _is_check_call(node):
+    """``am.checks.<name>(...)`` (or ``assocmem.checks.<name>(...)``): the checker's name, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    owner = node.func.value
+    if (isinstance(owner, ast.Attribute) and owner.attr == "checks" and isinstance(owner.value, ast.Name)
+            and owner.value.id in ("am", "assocmem") and re.fullmatch(r"[a-z]\w*", node.func.attr)):
+        return node.func.attr
+    return None
+
+
+def check_calls(source):
+    """[dict(checker, args, keywords, line, end_line)] of the top-level statements of a code cell that call a
+    checker: ``args`` are the source texts of the positional arguments (the first one is the answer),
+    ``keywords`` maps keyword names to source texts, lines are 1-based and inclusive. [] if the cell does not
+    parse (a magic line, a learner's syntax error)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for stmt in tree.body:
+        for node in ast.walk(stmt):
+            name = _is_check_call(node)
+            if name:
+                found.append({"checker": name, "args": [ast.get_source_segment(source, a) for a in node.args],
+                              "keywords": {k.arg: ast.get_source_segment(source, k.value)
+                                           for k in node.keywords if k.arg},
+                              "line": stmt.lineno, "end_line": stmt.end_lineno})
+    return found
+
+
+def drop_after_check(source):
+    """The code up to and including the last top-level statement that calls a checker (a verification line after
+    the check, such as ``assert answer == 0.5``, gives the answer away)."""
+    calls = check_calls(source)
+    if not calls:
+        return source
+    return "\n".join(source.splitlines()[:max(c["end_line"] for c in calls)])
+
+
 # ---- markdown cells -----------------------------------------------------------------------------------------
 
 def directives(md):
     """[(name, arg, options, body_lines, (start, end), fence)] of the top-level MyST directives of a markdown text.
 
-    A block closes at the first line made of the same fence character, at least as long as the opening fence.
-    Nested directives inside a longer fence are part of their parent's body.
+    Parsed with markdown-it-py (backtick fences and colon fences, as MyST does): a block closes at the first
+    line made of the same fence character, at least as long as the opening fence. Directives nested inside a
+    longer fence are part of their parent's body. ``(start, end)`` are the 0-based first and last lines.
     """
-    lines, found, i = md.splitlines(), [], 0
-    while i < len(lines):
-        m = FENCE_OPEN.match(lines[i])
-        if not m:
-            i += 1
+    lines, found = md.splitlines(), []
+    for token in _MD.parse(md):
+        if token.type not in ("fence", "colon_fence") or not token.map:
             continue
-        fence = m["fence"]
-        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-        j = i + 1
-        while j < len(lines) and not close.match(lines[j]):
-            j += 1
-        body = lines[i + 1:j]
+        m = DIRECTIVE_INFO.match(token.info.strip())
+        if not m:
+            continue
+        start, stop = token.map
+        body = lines[start + 1:stop]
+        if body and re.fullmatch(r"[ \t]*" + re.escape(token.markup) + r"[`:]*[ \t]*", body[-1]):
+            body = body[:-1]  # the closing fence (absent when the block runs to the end of the text)
         options = {}
         for b in body:
             o = OPTION.match(b)
             if not o:
                 break
             options[o["key"]] = o["value"].strip()
-        found.append((m["name"], m["arg"].strip(), options, body, (i, min(j, len(lines) - 1)), fence))
-        i = j + 1
+        found.append((m["name"], m["arg"].strip(), options, body, (start, max(start, stop - 1)), token.markup))
     return found
 
 
@@ -187,16 +238,48 @@ def strip_solutions(md):
 
 # ---- whole notebooks ----------------------------------------------------------------------------------------
 
-def student_edition(nb):
-    """A copy of the notebook with solutions removed and outputs cleared.
+def _tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
 
-    Code cells: solution blocks become stubs. Markdown: ``{solution}`` blocks are removed; a gated
-    ``{solution-start}`` ... ``{solution-end}`` pair is removed with every cell between them. Cell ids are kept,
-    so a student cell can be matched with its source cell; auto-checked cells get the metadata
-    ``{"assocmem": {"exercise": label, "checks": [names]}}``.
+
+def _exercise_related(nb):
+    """Indices of the cells the student edition drops besides solutions: every ``solution-check`` cell, and every
+    ``remove-cell`` code cell that follows an exercise before the next markdown cell that is neither an exercise,
+    a solution nor a hint (the hidden verification of a solution's claims)."""
+    drop, in_exercise = set(), False
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            found = directives(cell.source)
+            names = {d[0] for d in found} | {"hint" for d in found if d[0] == "admonition"
+                                             and "hint" in d[2].get("class", "").split()}
+            in_exercise = bool(names & {"exercise", "exercise-start", "exercise-end", "solution", "solution-start",
+                                        "solution-end", "hint"})
+        tags = _tags(cell)
+        if SOLUTION_CHECK in tags:
+            drop.add(index)
+        elif cell.cell_type == "code" and "remove-cell" in tags and in_exercise:
+            drop.add(index)
+    return drop
+
+
+def student_edition(nb, keep_outputs=False):
+    """A copy of the notebook with every solution and every answer removed.
+
+    - Code cells: solution blocks become stubs (`stub_code`); in an exercise cell, every line after the check
+      call is dropped (`drop_after_check`); cells tagged ``solution-check``, and ``remove-cell`` cells that
+      verify an exercise's solution, are dropped.
+    - Markdown: ``{solution}`` blocks are removed; a gated ``{solution-start}`` ... ``{solution-end}`` pair is
+      removed with every cell between them.
+    - Outputs are cleared; with ``keep_outputs`` (the student site, built from executed notebooks) only the
+      outputs of cells whose source changed are.
+
+    Cell ids are kept, so a student cell can be matched with its source cell. Auto-checked cells get the
+    metadata ``{"assocmem": {"exercise": label, "checks": [names], "calls": check_calls(stub)}}``, which the
+    grader reads.
     """
     nb = copy.deepcopy(nb)
     checked = {i: ex for ex in exercises(nb) for i in ex["check_cells"]}
+    related = _exercise_related(nb)
     cells, gated = [], False
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -211,14 +294,20 @@ def student_edition(nb):
             cell.source, _ = strip_solutions(cell.source)
             if not cell.source.strip():
                 continue
-        elif gated:
+        elif gated or index in related:
             continue
         elif cell.cell_type == "code":
-            cell.source = stub_code(cell.source)
-            cell.outputs, cell.execution_count = [], None
-            if index in checked:  # survives the learner's edits: scripts/grade.py finds the exercise by it
-                names = list(dict.fromkeys(m["name"] for m in CHECK_CALL.finditer(cell.source)))
-                cell.metadata["assocmem"] = {"exercise": checked[index]["label"], "checks": names}
+            source = stub_code(cell.source)
+            if index in checked:
+                source = drop_after_check(source)
+            if source != cell.source or not keep_outputs or index in checked:
+                cell.outputs, cell.execution_count = [], None
+            cell.source = source
+            if index in checked:  # survives the learner's edits: tools.grade finds the exercise by it
+                calls = [{k: c[k] for k in ("checker", "args", "keywords")} for c in check_calls(source)]
+                names = list(dict.fromkeys(c["checker"] for c in calls))
+                cell.metadata["assocmem"] = {"exercise": checked[index]["label"], "checks": names,
+                                             "calls": calls}
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -229,8 +318,11 @@ def solution_text(nb):
     and gated solution cells. Lines that also occur outside the solutions (a blank line, ``return out``, a
     closing fence) are left out: their presence in the student edition proves nothing."""
     sol, rest, gated = [], [], False
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
+    related = _exercise_related(nb)
+    for index, cell in enumerate(nb.cells):
+        if index in related:
+            sol += cell.source.splitlines()
+        elif cell.cell_type == "markdown":
             names = [d[0] for d in directives(cell.source)]
             if gated or "solution-start" in names:
                 sol += cell.source.splitlines()
@@ -251,7 +343,9 @@ def solution_text(nb):
 
 
 def exercises(nb):
-    """[dict(label, title, kind, checks=[names], cell=index, check_cells=[indices])] of a chapter, in order.
+    """[dict(label, title, kind, difficulty, checks=[names], cell=index, check_cells=[indices])] of a chapter.
+
+    ``difficulty`` is the number of stars (★) in the title, or None.
 
     Auto-checked code cells are attributed to the closest exercise above them.
     """
@@ -262,14 +356,16 @@ def exercises(nb):
                 if name in ("exercise", "exercise-start"):
                     text = arg + " " + " ".join(body)
                     kind = KIND.search(arg) or KIND.search(text)
+                    stars = STARS.search(arg)
                     found.append({"label": options.get("label"), "title": arg,
                                   "kind": kind[1].lower() if kind else None, "checks": [], "cell": index,
-                                  "check_cells": []})
+                                  "check_cells": [], "difficulty": len(stars[0]) if stars else None})
         elif is_autochecked(cell):
             names = list(dict.fromkeys(m["name"] for m in CHECK_CALL.finditer(cell.source)))
             if not found:
                 found.append({"label": None, "title": "(exercise before any {exercise} block)",
-                              "kind": "coding", "checks": [], "cell": index, "check_cells": []})
+                              "kind": "coding", "checks": [], "cell": index, "check_cells": [],
+                              "difficulty": None})
             found[-1]["checks"] += names
             found[-1]["check_cells"].append(index)
             found[-1]["kind"] = found[-1]["kind"] or "coding"
@@ -285,10 +381,6 @@ def code_lines(nb):
     return sum(len([ln for ln in c.source.splitlines() if ln.strip()]) for c in nb.cells if c.cell_type == "code")
 
 
-def title(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return None
+def all_notebooks(book_dir):
+    """The chapters and the problem sets (book/problems/*.ipynb), in order."""
+    return chapters(book_dir) + sorted(Path(book_dir).glob("problems/*.ipynb"))
