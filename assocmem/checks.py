@@ -196,7 +196,7 @@ def gradient_flow_margin(answer, t, p, M):
 def _ch4_pair_sweep(alphas, p1, lr, steps):
     """am.sweep on two tokens with different outputs, U = I, p = (p1, 1 - p1), one run per alpha."""
     from .dynamics import sweep
-    from .tasks import correlated_pair
+    from .data import correlated_pair
     E = torch.stack([correlated_pair(a) for a in alphas.tolist()])                   # (A, 2, 2)
     return sweep(E, torch.eye(2, dtype=DTYPE), [p1, 1 - p1], [0, 1], lr, steps)
 
@@ -240,37 +240,19 @@ def first_step_margins(answer, alphas, p1, lr):
                      "m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with <e_1, e_2> = alpha.")
 
 
-def _first_step_loss(task, lr):
-    """L(W_1) after one GD step of size lr from W_0 = 0."""
-    return task.loss(-lr * task.gradient(task.zeros())).item()
-
-
-def _spike_onset(task):
-    """The positive root of L(W_1(eta)) = log 2 (bisection; eta -> L(W_1(eta)) is convex and starts at log 2)."""
-    import math
-    lo, hi = 1e-9, 1.0
-    while _first_step_loss(task, hi) <= math.log(2):
-        lo, hi = hi, 2 * hi
-        if hi > 1e6:
-            return math.inf
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if _first_step_loss(task, mid) > math.log(2) else (mid, hi)
-    return (lo + hi) / 2
-
-
 def spike_onset(answer, alpha, p1):
     """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0 = 0 raises the loss
     above log 2, for two tokens with different outputs, U = I, correlation alpha and p = (p1, 1 - p1)."""
-    from .tasks import Task, correlated_pair
+    from . import theory
+    from .data import two_token_task
     name = "eta_star"
     got = _as_answer(name, answer)
     if got.numel() != 1:
         raise CheckError(f"{name}: expected one number (a step size), got shape {tuple(got.shape)}.")
     got = float(got.reshape(()))
     alpha, p1 = float(alpha), float(p1)
-    task = Task(correlated_pair(alpha), torch.eye(2, dtype=DTYPE), [p1, 1 - p1], [0, 1])
-    ref = _spike_onset(task)
+    task = two_token_task(alpha, p1)
+    ref = theory.spike_onset(alpha, p1).item()
     if abs(got / ref - 1) < 1e-6:
         return _passed("spike onset")
     bound = 2 / task.sharpness(task.zeros()).item()
@@ -384,11 +366,11 @@ def stability_threshold(answer, task):
     from .solvers import minimize_loss
     name = "stability threshold"
     eta = _one_number(name, answer)
-    try:
-        W_star = minimize_loss(task, tol=1e-10).W                              # plenty for eta* to 1e-6
-    except ValueError as err:
+    star = minimize_loss(task, tol=1e-10)  # plenty for eta* to 1e-6
+    if star.separable:
         raise CheckError(f"{name}: this task is separable, so the loss has no finite minimizer and no "
-                         "threshold: pass the non-separable task of the exercise.") from err
+                         "threshold: pass the non-separable task of the exercise.")
+    W_star = star.W
     ev = torch.linalg.eigvalsh(task.hessian(W_star))                          # ascending
     lam = ev[-1]
     if _rel_close(eta, 2 / lam):

@@ -1,6 +1,8 @@
 """Plot conventions shared by every chapter: a colour-blind-safe palette with line styles, and labels
 in the symbols of the notation page. Functions draw on a given matplotlib Axes and return it.
 """
+
+import os
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -14,13 +16,59 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 def setup():
     """Apply the book's style: seaborn 'colorblind' palette, readable fonts, light grid."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 11,
-                         "axes.labelsize": 11, "legend.fontsize": 9, "figure.figsize": (6.4, 3.6)})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titlesize": 11,
+            "axes.labelsize": 11,
+            "legend.fontsize": 9,
+            "figure.figsize": (6.4, 3.6),
+        }
+    )
+
+
+def save(fig, name):
+    """Write ``fig`` to ``$ASSOCMEM_FIGS/<name>.png`` when that environment variable is set.
+
+    The book shows figures inline; set ``ASSOCMEM_FIGS`` to a folder to also keep a PNG of every
+    figure a chapter draws (for review). Without it, nothing is written.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        The figure to write.
+    name : str
+        File name without extension: letters, digits, ``-``, ``_`` and ``.``.
+
+    Returns
+    -------
+    str or None
+        The path written, or None when ``ASSOCMEM_FIGS`` is not set.
+    """
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    if not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ValueError(
+            f"name must be a non-empty file name (letters, digits, -, _, .), got {name!r}"
+        )
+    folder = os.environ.get("ASSOCMEM_FIGS")
+    if not folder:
+        return None
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.png")
+    fig.savefig(path, bbox_inches="tight")
+    return path
 
 
 def style(i):
     """Colour, line style and marker of the i-th curve, so curves differ without colour too."""
-    return {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % len(LINESTYLES)]}
+    return {
+        "color": PALETTE[i % len(PALETTE)],
+        "linestyle": LINESTYLES[i % len(LINESTYLES)],
+    }
 
 
 def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
@@ -29,25 +77,20 @@ def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
     The 0-1 colours use one fixed scale from 0 to 1 on every panel, so colourbars can be compared.
     """
     G0, G1 = land["G0"].numpy(), land["G1"].numpy()
-    cf = ax.contourf(G0, G1, land["zero_one"].numpy(), levels=[i / 20 for i in range(21)], cmap=cmap,
-                     vmin=0, vmax=1)
+    cf = ax.contourf(
+        G0,
+        G1,
+        land["zero_one"].numpy(),
+        levels=[i / 20 for i in range(21)],
+        cmap=cmap,
+        vmin=0,
+        vmax=1,
+    )
     ax.contour(G0, G1, land["loss"].numpy(), levels=levels, colors="k", linewidths=0.6)
     ax.set_xlabel(r"$\gamma_0$")
     ax.set_ylabel(r"$\gamma_1$")
     if colorbar:
         ax.figure.colorbar(cf, ax=ax, label=r"$\mathcal{L}_{01}$")
-    return ax
-
-
-def curves(ax, t, ys, labels, ylabel, xlabel=r"step $t$", log=False):
-    """Several curves with distinct colours and line styles."""
-    for i, (y, lab) in enumerate(zip(ys, labels)):
-        ax.plot(t, y, label=lab, **style(i))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if log:
-        ax.set_yscale("log")
-    ax.legend()
     return ax
 
 
@@ -74,7 +117,9 @@ def eta_style(lr):
     try:
         k = _ETAS.index(float(lr))
     except (TypeError, ValueError):
-        raise ValueError(f"lr = {lr!r} has no book-wide style; known step sizes: {_ETAS}") from None
+        raise ValueError(
+            f"lr = {lr!r} has no book-wide style; known step sizes: {_ETAS}"
+        ) from None
     return {
         "color": PALETTE[_ETA_COLOUR[k]],
         "linestyle": LINESTYLES[k % len(LINESTYLES)],
@@ -165,6 +210,8 @@ def regime_map(here=None, ax=None):
         side.set_visible(False)
     title = "Regimes of gradient descent on an associative memory"
     if here is not None:
-        title += f": chapter {here}" + (" covers the whole map" if whole else " is highlighted")
+        title += f": chapter {here}" + (
+            " covers the whole map" if whole else " is highlighted"
+        )
     ax.set_title(title, fontsize=10)
     return ax

@@ -19,6 +19,7 @@ smaller on a hyperplane, where the ties count as errors. So min L01 is the small
 L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)); ``solvers.minimize_loss`` does the same for one task in W.
 Shapes: V (..., N, d), p (..., N); leading dimensions are batches of tasks.
 """
+
 import itertools
 import math
 from dataclasses import dataclass
@@ -26,8 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import DTYPE, as_distribution, as_float
-
-_EPS = torch.finfo(DTYPE).eps
+from .solvers import CEMinimizer, CEMinimum, ce_minimizer  # noqa: F401  (one Newton engine)
 
 
 @dataclass
@@ -39,27 +39,9 @@ class Optimum:
     loss : (...) tensor      min over gamma of L01
     gamma : (..., d) tensor  a unit vector inside an optimal cone
     """
+
     loss: torch.Tensor
     gamma: torch.Tensor
-
-
-@dataclass
-class CEMinimizer:
-    """The cross-entropy minimizer in gamma coordinates (batched).
-
-    Attributes
-    ----------
-    gamma : (..., d) tensor        the minimizer (meaningless where ``separable``)
-    loss : (...) tensor            L(gamma)
-    grad_norm : (...) tensor       ||grad L(gamma)||
-    converged : (...) bool tensor  grad_norm < tol
-    separable : (...) bool tensor  an iterate had every margin positive: no finite minimizer exists
-    """
-    gamma: torch.Tensor
-    loss: torch.Tensor
-    grad_norm: torch.Tensor
-    converged: torch.Tensor
-    separable: torch.Tensor
 
 
 def signed_embeddings(E, targets):
@@ -85,11 +67,15 @@ def signed_embeddings(E, targets):
     E = as_float("E", E)
     targets = torch.as_tensor(targets)
     if E.ndim < 2 or targets.shape[-1:] != E.shape[-2:-1]:
-        raise ValueError(f"E must be (..., N, d) and targets (..., N), got {tuple(E.shape)} and "
-                         f"{tuple(targets.shape)}")
+        raise ValueError(
+            f"E must be (..., N, d) and targets (..., N), got {tuple(E.shape)} and "
+            f"{tuple(targets.shape)}"
+        )
     if ((targets != 0) & (targets != 1)).any():
-        raise ValueError("targets must lie in {0, 1}: the gamma coordinates need M = 2 outputs")
-    sign = 1.0 - 2.0 * targets.to(DTYPE)                       # (..., N)  +1 for class 0, -1 for class 1
+        raise ValueError(
+            "targets must lie in {0, 1}: the gamma coordinates need M = 2 outputs"
+        )
+    sign = 1.0 - 2.0 * targets.to(DTYPE)  # (..., N)  +1 for class 0, -1 for class 1
     return E * sign.unsqueeze(-1)
 
 
@@ -111,8 +97,10 @@ def _check(V, p):
 def zero_one(gamma, V, p):
     """L01(gamma) = sum_x p(x) 1{<gamma, v_x> <= 0}: gamma (..., K, d), V (..., N, d), p (..., N) -> (..., K)."""
     V, p = _check(V, p)
-    m = as_float("gamma", gamma) @ V.mT                         # (..., K, N)
-    return ((m <= 0).to(DTYPE) @ p.unsqueeze(-1)).squeeze(-1)   # a matmul: faster than broadcast and sum
+    m = as_float("gamma", gamma) @ V.mT  # (..., K, N)
+    return ((m <= 0).to(DTYPE) @ p.unsqueeze(-1)).squeeze(
+        -1
+    )  # a matmul: faster than broadcast and sum
 
 
 def sectors(V, p):
@@ -135,13 +123,15 @@ def sectors(V, p):
     """
     V, p = _check(V, p)
     if V.shape[-1] != 2:
-        raise ValueError(f"sectors needs d = 2, got d = {V.shape[-1]}; use optimum for d > 2")
-    angle = torch.atan2(V[..., 1], V[..., 0])                   # (..., N)
+        raise ValueError(
+            f"sectors needs d = 2, got d = {V.shape[-1]}; use optimum for d > 2"
+        )
+    angle = torch.atan2(V[..., 1], V[..., 0])  # (..., N)
     bounds = torch.cat([angle + math.pi / 2, angle - math.pi / 2], -1) % (2 * math.pi)
-    start, _ = bounds.sort(-1)                                   # (..., 2N)
+    start, _ = bounds.sort(-1)  # (..., 2N)
     end = torch.cat([start[..., 1:], start[..., :1] + 2 * math.pi], -1)
     mid = (start + end) / 2
-    gamma = torch.stack([mid.cos(), mid.sin()], -1)             # (..., 2N, 2)
+    gamma = torch.stack([mid.cos(), mid.sin()], -1)  # (..., 2N, 2)
     return {"start": start, "end": end, "loss": zero_one(gamma, V, p), "gamma": gamma}
 
 
@@ -149,25 +139,35 @@ def _vertex_candidates(V):
     """Unit vectors just inside every cone adjacent to every extreme ray of the arrangement. V (..., N, d)."""
     N, d = V.shape[-2:]
     k = d - 1
-    combos = torch.tensor(list(itertools.combinations(range(N), k)), dtype=torch.int64)   # (C, k)
+    combos = torch.tensor(
+        list(itertools.combinations(range(N), k)), dtype=torch.int64
+    )  # (C, k)
     C = combos.shape[0]
-    VA = V[..., combos, :]                                      # (..., C, k, d)  the active normals
-    ray = torch.linalg.svd(VA, full_matrices=True).Vh[..., -1, :]  # (..., C, d)  orthogonal to all of them
-    signs = torch.tensor(list(itertools.product([1.0, -1.0], repeat=k)), dtype=DTYPE)     # (S, k)
-    delta = signs @ torch.linalg.pinv(VA).mT                    # (..., C, S, d)  <delta, v_a> = sign_a
+    VA = V[..., combos, :]  # (..., C, k, d)  the active normals
+    ray = torch.linalg.svd(VA, full_matrices=True).Vh[
+        ..., -1, :
+    ]  # (..., C, d)  orthogonal to all of them
+    signs = torch.tensor(
+        list(itertools.product([1.0, -1.0], repeat=k)), dtype=DTYPE
+    )  # (S, k)
+    delta = signs @ torch.linalg.pinv(VA).mT  # (..., C, S, d)  <delta, v_a> = sign_a
     inactive = torch.ones(C, N, dtype=torch.bool)
-    inactive[torch.arange(C)[:, None], combos] = False          # (C, N)
+    inactive[torch.arange(C)[:, None], combos] = False  # (C, N)
     cands = []
     for r in (ray, -ray):
-        rv = r @ V.mT                                           # (..., C, N)  <r, v_j>
-        dv = delta @ V.mT.unsqueeze(-3)                         # (..., C, S, N)
-        gap = torch.where(inactive, rv.abs(), torch.inf).amin(-1, keepdim=True)            # (..., C, 1)
-        push = torch.where(inactive.unsqueeze(-2), dv.abs(), 0.0).amax(-1)                  # (..., C, S)
+        rv = r @ V.mT  # (..., C, N)  <r, v_j>
+        dv = delta @ V.mT.unsqueeze(-3)  # (..., C, S, N)
+        gap = torch.where(inactive, rv.abs(), torch.inf).amin(
+            -1, keepdim=True
+        )  # (..., C, 1)
+        push = torch.where(inactive.unsqueeze(-2), dv.abs(), 0.0).amax(
+            -1
+        )  # (..., C, S)
         # a step small enough that no inactive hyperplane is crossed: only the active signs change
         step = torch.where(gap.isfinite(), 0.5 * gap, 1.0) / push.clamp_min(1e-300)
         step = step.clamp(max=1.0)
-        cands.append(r.unsqueeze(-2) + step.unsqueeze(-1) * delta)                           # (..., C, S, d)
-    cands = torch.stack(cands, -4)                              # (..., 2, C, S, d)
+        cands.append(r.unsqueeze(-2) + step.unsqueeze(-1) * delta)  # (..., C, S, d)
+    cands = torch.stack(cands, -4)  # (..., 2, C, S, d)
     return cands.reshape(*V.shape[:-2], -1, d)
 
 
@@ -204,92 +204,15 @@ def optimum(V, p):
     V, p = _check(V, p)
     N, d = V.shape[-2:]
     if d == 2:
-        cands = sectors(V, p)["gamma"]                          # (..., 2N, 2)
+        cands = sectors(V, p)["gamma"]  # (..., 2N, 2)
     elif N >= d - 1:
         cands = _vertex_candidates(V)
     else:
         cands = V.new_zeros(*V.shape[:-2], 0, d)
-    ls = torch.linalg.pinv(V) @ torch.ones(*V.shape[:-1], 1, dtype=DTYPE)   # (..., d, 1)
+    ls = torch.linalg.pinv(V) @ torch.ones(*V.shape[:-1], 1, dtype=DTYPE)  # (..., d, 1)
     cands = torch.cat([cands, ls.mT], -2)
     cands = cands / cands.norm(dim=-1, keepdim=True).clamp_min(1e-300)
-    losses = zero_one(cands, V, p)                              # (..., K)
-    best = losses.argmin(-1, keepdim=True)                      # (..., 1)
+    losses = zero_one(cands, V, p)  # (..., K)
+    best = losses.argmin(-1, keepdim=True)  # (..., 1)
     gamma = cands.gather(-2, best.unsqueeze(-1).expand(*best.shape, d)).squeeze(-2)
     return Optimum(loss=losses.gather(-1, best).squeeze(-1), gamma=gamma)
-
-
-def _ce(gamma, V, p):
-    m = (gamma.unsqueeze(-2) @ V.mT).squeeze(-2)                # (..., N)
-    loss = (p * torch.nn.functional.softplus(-m)).sum(-1)       # (...)
-    return loss, m
-
-
-def ce_minimizer(V, p, gamma0=None, tol=1e-10, max_steps=100):
-    """Minimize L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) for a batch of tasks by damped Newton.
-
-    The same minimizer as ``solvers.minimize_loss`` (mapped to W by ``plane.gamma_to_W``), but many tasks at
-    once and in d coordinates instead of d^2.
-
-    Parameters
-    ----------
-    V : (..., N, d) array-like
-        Signed embeddings.
-    p : (..., N) array-like
-        Frequencies.
-    gamma0 : (..., d) array-like, optional
-        Starting point, 0 by default.
-    tol : float
-        Stop when ||grad L|| < tol.
-    max_steps : int
-
-    Returns
-    -------
-    CEMinimizer. Tasks where some iterate classified every token (so L has no finite minimizer) are flagged
-    ``separable`` and left there.
-    """
-    V, p = _check(V, p)
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol!r}")
-    if not (isinstance(max_steps, int) and max_steps >= 1):
-        raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
-    d = V.shape[-1]
-    batch = torch.broadcast_shapes(V.shape[:-2], p.shape[:-1])
-    V = V.expand(*batch, *V.shape[-2:])
-    p = p.expand(*batch, p.shape[-1])
-    gamma = torch.zeros(*batch, d, dtype=DTYPE) if gamma0 is None else \
-        as_float("gamma0", gamma0).expand(*batch, d).clone()
-    separable = torch.zeros(batch, dtype=torch.bool)
-    loss, m = _ce(gamma, V, p)
-    for _ in range(max_steps):
-        r = p * torch.sigmoid(-m)                                # (..., N)
-        g = -(r.unsqueeze(-2) @ V).squeeze(-2)                   # (..., d)
-        gnorm = g.norm(dim=-1)
-        active = (gnorm >= tol) & ~separable
-        if not active.any():
-            break
-        w = p * torch.sigmoid(m) * torch.sigmoid(-m)             # (..., N)
-        H = V.mT @ (w.unsqueeze(-1) * V)                         # (..., d, d)
-        H = H + 1e-14 * torch.eye(d, dtype=DTYPE)               # guards an exactly singular H
-        step = -torch.linalg.solve(H, g.unsqueeze(-1)).squeeze(-1)
-        slope = (step * g).sum(-1)
-        step = torch.where((slope < 0).unsqueeze(-1), step, -g)  # fall back to the gradient if needed
-        slope = (step * g).sum(-1)
-        t = torch.ones(batch, dtype=DTYPE)
-        accepted = ~active
-        new_gamma, new_loss, new_m = gamma.clone(), loss.clone(), m.clone()
-        for _ in range(60):                                     # Armijo backtracking, per task
-            trial = gamma + t.unsqueeze(-1) * step
-            trial_loss, trial_m = _ce(trial, V, p)
-            # Armijo, with a few ulps of slack so that the last Newton steps are not blocked by rounding
-            ok = ~accepted & (trial_loss <= loss + 1e-4 * t * slope + 8 * _EPS * loss.abs())
-            new_gamma[ok], new_loss[ok], new_m[ok] = trial[ok], trial_loss[ok], trial_m[ok]
-            accepted = accepted | ok
-            if accepted.all():
-                break
-            t = torch.where(accepted, t, t / 2)
-        gamma, loss, m = new_gamma, new_loss, new_m
-        separable = separable | (m > 0).all(-1)
-    r = p * torch.sigmoid(-m)
-    gnorm = (r.unsqueeze(-2) @ V).squeeze(-2).norm(dim=-1)
-    return CEMinimizer(gamma=gamma, loss=loss, grad_norm=gnorm, converged=(gnorm < tol) & ~separable,
-                       separable=separable)

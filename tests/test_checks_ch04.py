@@ -42,19 +42,8 @@ def test_first_step_margins_hints(answer, hint):
         am.checks.first_step_margins(answer, ALPHAS, P1, LR)
 
 
-def _first_step_loss(eta, alpha, p1):
-    """L(W_1) in closed form: m_1(1) = eta (p1 - alpha p2), m_1(2) = eta (p2 - alpha p1)."""
-    p2 = 1 - p1
-    return (p1 * math.log1p(math.exp(-eta * (p1 - alpha * p2)))
-            + p2 * math.log1p(math.exp(-eta * (p2 - alpha * p1))))
-
-
 def _root(alpha, p1):
-    lo, hi = 1.0, 100.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if _first_step_loss(mid, alpha, p1) > math.log(2) else (mid, hi)
-    return (lo + hi) / 2
+    return am.theory.spike_onset(alpha, p1).item()
 
 
 def test_spike_onset_accepts_the_root_and_matches_the_paper_setting(capsys):
@@ -65,7 +54,7 @@ def test_spike_onset_accepts_the_root_and_matches_the_paper_setting(capsys):
 
 
 def test_spike_onset_hints():
-    task = am.Task(am.correlated_pair(0.9), torch.eye(2), [0.8, 0.2], [0, 1])
+    task = am.two_token_task(0.9, 0.8)
     bound = 2 / task.sharpness(task.zeros()).item()
     root = _root(0.9, 0.8)
     for answer, hint in [(bound, "cannot increase at all"), (0.0, "must be positive"), (2 * root, "factor 2"),

@@ -147,3 +147,31 @@ def test_sgd_with_batch_covering_p_exactly_is_gd_in_expectation(spike_task):
     assert h.loss[-1] < h.loss[0]
     again = am.train_sgd(spike_task, 1.0, 200, batch_size=10, seed=0)
     assert torch.equal(h.loss, again.loss)
+
+
+def _gd_loop(task, lr, steps):
+    W = [task.zeros()]
+    for _ in range(steps):
+        W.append(W[-1] - lr * task.gradient(W[-1]))
+    return torch.stack(W)
+
+
+def test_keep_W_returns_every_iterate_in_both_stepping_modes():
+    pair = am.two_token_task(0.95, 0.75)  # N = d = 2: steps the scores
+    many = am.Task(am.random_embeddings(30, 3, 0), am.random_embeddings(3, 3, 1), am.zipf(30),
+                   torch.arange(30) % 3)  # N >> d: steps W
+    for task, lr in [(pair, 10.0), (many, 2.0)]:
+        h = am.train(task, torch.tensor([lr, lr / 2]), 120, keep_W=True)
+        assert h.W_path.shape == (2, 121, task.d, task.d)
+        assert torch.allclose(h.W_path[0], _gd_loop(task, lr, 120), atol=1e-12)
+        assert torch.allclose(h.W_path[:, -1], h.W, atol=1e-13)
+        assert torch.allclose(task.margins(h.W_path), h.margins, atol=1e-12)
+    assert am.train(pair, 1.0, 5).W_path is None
+
+
+def test_sweep_keeps_W_with_batch_dimensions():
+    E = am.correlated_pair(torch.tensor([0.5, 0.9]))  # (2, 2, 2)
+    h = am.sweep(E[:, None], torch.eye(2), [0.7, 0.3], [0, 1], torch.tensor([1.0, 5.0]), 4, keep_W=True)
+    assert h.W_path.shape == (2, 2, 5, 2, 2)
+    ref = _gd_loop(am.two_token_task(0.9, 0.7), 5.0, 4)
+    assert torch.allclose(h.W_path[1, 1], ref, atol=1e-13)

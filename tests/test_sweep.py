@@ -126,17 +126,28 @@ def test_group_G_phase_diagram_of_the_paper():
     (dict(p=[1.2, -0.2]), "p must be non-negative"),
     (dict(p=[1.0]), "p must have length N = 2"),
     (dict(targets=[0, 2]), r"targets must lie in \[0, M\)"),
-    (dict(targets=[0.5, 1]), "targets must hold integers"),
     (dict(E=torch.ones(2, 3)), "share the embedding dimension"),
     (dict(E=torch.ones(2)), r"shapes \(\.\.\., N, d\)"),
     (dict(E=torch.tensor([[1.0, float("inf")], [0.0, 1.0]])), "E contains NaN or inf"),
     (dict(U=torch.ones(1, 2)), "at least M = 2"),
     (dict(W0=torch.zeros(3, 3)), r"W0 must have shape \(d, d\)"),
-    (dict(steps=-1), "steps must be a non-negative int"),
-    (dict(steps=2.5), "steps must be a non-negative int"),
+    (dict(steps=-1), "steps must be an int >= 0"),
 ])
 def test_bad_inputs_raise_value_errors_that_name_the_argument(kwargs, match):
     args = dict(E=am.correlated_pair(0.5), U=torch.eye(2), p=[0.7, 0.3], targets=[0, 1], lr=1.0, steps=3)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
+        am.sweep(**args)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(targets=[0.5, 1]), "targets must hold integers"),
+    (dict(targets="01"), "targets must be an array-like"),
+    (dict(steps=2.5), "steps must be an int"),
+    (dict(lr="1"), "lr must be a tensor or array-like"),
+])
+def test_wrong_kinds_of_object_raise_type_errors_that_name_the_argument(kwargs, match):
+    args = dict(E=am.correlated_pair(0.5), U=torch.eye(2), p=[0.7, 0.3], targets=[0, 1], lr=1.0, steps=3)
+    args.update(kwargs)
+    with pytest.raises(TypeError, match=match):
         am.sweep(**args)

@@ -101,5 +101,5 @@ def test_correlated_pair_has_inner_product_alpha():
 def test_orthonormal_embeddings():
     assert torch.equal(am.orthonormal_embeddings(3, 5) @ am.orthonormal_embeddings(3, 5).T,
                        torch.eye(3, dtype=torch.float64))
-    with pytest.raises(ValueError, match="d must be an int >= n"):
+    with pytest.raises(ValueError, match="d must be an int >= 4"):
         am.orthonormal_embeddings(4, 3)

@@ -30,11 +30,16 @@ def test_task_rejects_p_that_is_not_a_distribution(p, match):
 @pytest.mark.parametrize("targets, match", [
     ([0, 2, 0], r"targets must lie in \[0, M\)"),
     ([0, -1, 0], r"targets must lie in \[0, M\)"),
-    ([0.0, 1.5, 0.0], "targets must hold integers"),
     ([0, 1], "targets must have length N = 3"),
 ])
 def test_task_rejects_bad_targets(targets, match):
     with pytest.raises(ValueError, match=match):
+        make(targets=targets)
+
+
+@pytest.mark.parametrize("targets", [[0.0, 1.5, 0.0], "012", None, [True, False, True]])
+def test_task_rejects_targets_of_the_wrong_kind(targets):
+    with pytest.raises(TypeError, match="targets must"):
         make(targets=targets)
 
 
@@ -74,10 +79,15 @@ def test_train_rejects_bad_lr(lr, match):
         am.train(make(), lr, 3)
 
 
-@pytest.mark.parametrize("steps", [-1, 2.5, "3", True, None])
-def test_train_rejects_steps_that_are_not_a_non_negative_int(steps):
-    with pytest.raises(ValueError, match="steps must be a non-negative int"):
+@pytest.mark.parametrize("steps", [2.5, "3", True, None])
+def test_train_rejects_steps_that_are_not_an_int(steps):
+    with pytest.raises(TypeError, match="steps must be an int"):
         am.train(make(), 0.1, steps)
+
+
+def test_train_rejects_negative_steps():
+    with pytest.raises(ValueError, match="steps must be an int >= 0"):
+        am.train(make(), 0.1, -1)
 
 
 def test_zero_steps_returns_the_initial_point():
@@ -108,16 +118,37 @@ def test_orthogonal_margin_rejects_bad_arguments(kw, match):
         am.theory.orthogonal_margin(**kw)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: am.zipf(0), "N must be a positive int"),
-    (lambda: am.zipf(3, -1.0), "exponent must be a finite number >= 0"),
-    (lambda: am.random_embeddings(3, 0, seed=0), "d must be a positive int"),
-    (lambda: am.random_embeddings(3, 2, seed=1.5), "seed must be an int"),
-    (lambda: am.correlated_pair(1.5), r"alpha must lie in \[-1, 1\]"),
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: am.zipf(0), ValueError, "N must be an int >= 1"),
+    (lambda: am.zipf(3, -1.0), ValueError, "exponent must be >= 0"),
+    (lambda: am.zipf(3, math.nan), ValueError, "exponent must be finite"),
+    (lambda: am.random_embeddings(3, 0, seed=0), ValueError, "d must be an int >= 1"),
+    (lambda: am.random_embeddings(3, 2, seed=1.5), TypeError, "seed must be an int"),
+    (lambda: am.random_embeddings(3, 2, seed=-1), ValueError, "seed must be an int >= 0"),
+    (lambda: am.correlated_pair(1.5), ValueError, r"alpha must lie in \[-1, 1\]"),
 ])
-def test_data_helpers_reject_bad_arguments(call, match):
-    with pytest.raises(ValueError, match=match):
+def test_data_helpers_reject_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
         call()
+
+
+def test_sweep_and_train_give_the_same_error_for_the_same_bad_input():
+    task = make()
+    for lr, W0 in [([], None), (-1.0, None), ([1.0, 2.0], torch.zeros(3, 3, 3))]:
+        errors = []
+        for call in (lambda: am.train(task, lr, 2, W0=W0),
+                     lambda: am.sweep(task.E, task.U, task.p, task.targets, lr, 2, W0=W0)):
+            with pytest.raises(ValueError) as info:
+                call()
+            errors.append(str(info.value))
+        assert errors[0] == errors[1], errors
+
+
+def test_train_and_train_sgd_reject_objects_that_are_not_tasks():
+    with pytest.raises(TypeError, match="task must be an assocmem.Task"):
+        am.train(None, 0.1, 3)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        am.train_sgd(make(), 0.1, 3, batch_size=2, seed="0")
 
 
 def test_sweep_rejects_shapes_that_do_not_broadcast():

@@ -135,5 +135,5 @@ def test_bad_inputs_raise_value_errors_that_say_why():
         zo.optimum(torch.eye(2), [0.5, 0.6])
     with pytest.raises(ValueError, match="tol must be > 0"):
         zo.ce_minimizer(torch.eye(2), [0.5, 0.5], tol=0)
-    with pytest.raises(ValueError, match="max_steps must be a positive int"):
+    with pytest.raises(ValueError, match="max_steps must be an int >= 1"):
         zo.ce_minimizer(torch.eye(2), [0.5, 0.5], max_steps=0)
