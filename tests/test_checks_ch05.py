@@ -51,7 +51,7 @@ def test_sharpness_at_zero_gives_targeted_hints(task_N5, wrong, hint):
 def test_sharpness_at_zero_rejects_placeholder_and_vectors(task_N5):
     with pytest.raises(CheckError, match="no answer yet"):
         am.checks.sharpness_at_zero(..., task_N5)
-    with pytest.raises(CheckError, match="single number"):
+    with pytest.raises(CheckError, match="expected one number"):
         am.checks.sharpness_at_zero(torch.ones(9), task_N5)
 
 
