@@ -1,4 +1,5 @@
-"""tools.kernel_wait: a reply whose asyncio wake-up is lost is still picked up within one slice."""
+"""tools.kernel_wait: a reply whose asyncio wake-up is lost is still picked up within
+one slice."""
 
 import asyncio
 import time
@@ -11,8 +12,8 @@ from tools import kernel_wait
 
 
 class LostWakeupSocket:
-    """A socket whose ``poll(timeout)`` never wakes early: like the lost ``ZMQ_FD`` edge, a queued message is
-    seen only by the check at the end of the wait."""
+    """A socket whose ``poll(timeout)`` never wakes early: like the lost ``ZMQ_FD``
+    edge, a queued message is seen only by the check at the end of the wait."""
 
     def __init__(self, arrives_after):
         self.ready_at = time.monotonic() + arrives_after
