@@ -1,95 +1,117 @@
-"""Every page of the built book, opened from file:// in headless Chromium, with no network.
+"""Every page of the built book, opened from file:// in headless Chromium, offline.
 
-For each page: no JavaScript error or failed load in the console, no request leaves the machine, every math
-element is typeset by MathJax (no raw TeX left in the text, no MathJax error box), every embedded widget view is
-rendered, no image is broken. Chapters are also opened in dark mode (prefers-color-scheme: dark). Full-page
-screenshots go to _build/screens/<page>.png and <page>-dark.png (long pages continue in <page>.2.png, ...).
+For each page: no JavaScript error or failed load in the console, no request leaves the
+machine, every math element is typeset by MathJax (no raw TeX left in the text, no
+MathJax error box), every embedded widget view is rendered, no image is broken. Chapters
+are also opened in dark mode (prefers-color-scheme: dark), and at 1280 px a chapter
+shows a reader at most 3 ``assert`` statements (code in folded cells does not count)
+and no code block that scrolls sideways. Full-page screenshots go to
+_build/screens/<page>.png and <page>-dark.png (long pages continue in <page>.2.png).
 
-Needs Debian's `chromium` (the Makefile installs it when missing) and a built book (`make book`). Chromium is
-driven over the DevTools protocol by scripts/browser.py, with the standard library only.
+Needs Debian's `chromium` (the Makefile installs it when missing) and a built book
+(`make book`). Playwright drives the browser (tools/browser.py).
 """
+
 import os
-import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = Path(os.environ.get("ASSOCMEM_HTML", ROOT / "_build" / "html"))
-SCREENS = Path(os.environ.get("ASSOCMEM_SCREENS", HTML.parent / "screens"))
-SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
-CHAPTER = re.compile(r"^\d\d_")
+from tools import browser, site
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import browser  # noqa: E402
+pytestmark = pytest.mark.integration
 
-
-def pages():
-    if not HTML.is_dir():
-        return []
-    return sorted(p for p in HTML.rglob("*.html") if not SKIP_DIRS & set(p.relative_to(HTML).parts))
-
-
-def page_id(page):
-    return str(page.relative_to(HTML))
+MAX_VISIBLE_ASSERTS = 3
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    required = os.environ.get("ASSOCMEM_REQUIRE_BUILD")
-    if not HTML.is_dir():
-        (pytest.fail if required else pytest.skip)(f"no built book at {HTML}: run `make book` first")
+def load():
+    """load(page, dark=False): a page's report; each page is loaded and screenshotted
+    once per colour scheme."""
+    site.require_build()
     if browser.find_chromium() is None:
-        (pytest.fail if required else pytest.skip)("chromium is not installed (apt-get install -y chromium)")
-    with browser.Chromium() as b:
-        yield b
+        message = "chromium is not installed (apt-get install -y chromium)"
+        (pytest.fail if os.environ.get("ASSOCMEM_REQUIRE_BUILD") else pytest.skip)(
+            message
+        )
+    reports = {}
+    with browser.Browser(width=1280) as chromium:
+
+        def load(page, dark=False):
+            if (page, dark) not in reports:
+                report = chromium.open(page.as_uri(), dark=dark)
+                name = site.page_id(page).removesuffix(".html").replace("/", "__")
+                shot = site.SCREENS / f"{name}{'-dark' if dark else ''}.png"
+                chromium.screenshot(shot, report["height"])
+                reports[page, dark] = report
+            return reports[page, dark]
+
+        yield load
 
 
-def check(report, page):
+def problems(report, page):
     """The list of problems on one loaded page."""
-    problems = []
-    problems += [f"console: {e}" for e in report["errors"]]
-    problems += [f"network request: {u}" for u in report["requests"]]
+    found = [f"console: {e}" for e in report["errors"]]
+    found += [f"network request: {u}" for u in report["requests"]]
     if report["math"]:
         if not report["mathjax"]:
-            problems.append(f"{report['math']} math elements but MathJax did not load")
-        problems += [f"math not typeset: {t}" for t in report["untypeset"]]
-    problems += [f"MathJax error: {e}" for e in report["merror"]]
-    problems += [f"raw TeX in the text: {t!r}" for t in report["raw_tex"]]
+            found.append(f"{report['math']} math elements but MathJax did not load")
+        found += [f"math not typeset: {t}" for t in report["untypeset"]]
+    found += [f"MathJax error: {e}" for e in report["merror"]]
+    found += [f"raw TeX in the text: {t!r}" for t in report["raw_tex"]]
     if report["views"] != report["views_rendered"]:
-        problems.append(f"{report['views'] - report['views_rendered']} of {report['views']} widget views not rendered")
-    if "application/vnd.jupyter.widget-state+json" in page.read_text(encoding="utf-8") and not report["views"]:
-        problems.append("widget state embedded but no widget view on the page")
-    problems += [f"broken image: {u}" for u in report["images_broken"]]
-    return problems
+        missing = report["views"] - report["views_rendered"]
+        found.append(f"{missing} of {report['views']} widget views not rendered")
+    state = "application/vnd.jupyter.widget-state+json"
+    if state in page.read_text(encoding="utf-8") and not report["views"]:
+        found.append("widget state embedded but no widget view on the page")
+    found += [f"broken image: {u}" for u in report["images_broken"]]
+    return found
 
 
-@pytest.mark.parametrize("page", pages(), ids=page_id)
-def test_page_renders(chromium, page):
-    report = chromium.open(page.as_uri())
-    name = page_id(page).removesuffix(".html").replace("/", "__")
-    chromium.screenshot(SCREENS / f"{name}.png", report["height"])
-    problems = check(report, page)
-    assert not problems, f"{page_id(page)}:\n" + "\n".join(problems)
+@pytest.mark.parametrize("page", site.pages(), ids=site.page_id)
+def test_page_renders(load, page):
+    found = problems(load(page), page)
+    assert not found, f"{site.page_id(page)}:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("page", [p for p in pages() if CHAPTER.match(p.name)], ids=page_id)
-def test_chapter_renders_in_dark_mode(chromium, page):
-    report = chromium.open(page.as_uri(), dark=True)
-    name = page_id(page).removesuffix(".html").replace("/", "__")
-    chromium.screenshot(SCREENS / f"{name}-dark.png", report["height"])
+@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
+def test_chapter_renders_in_dark_mode(load, page):
+    report = load(page, dark=True)
     assert report["theme"] == "dark", "the theme did not switch to dark mode"
-    problems = check(report, page)
-    assert not problems, f"{page_id(page)} (dark):\n" + "\n".join(problems)
+    found = problems(report, page)
+    assert not found, f"{site.page_id(page)} (dark):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
+def test_chapter_shows_at_most_3_asserts(load, page):
+    """Verification belongs in folded (hide-input) cells; a reader sees few asserts."""
+    shown = load(page)["visible_asserts"]
+    assert len(shown) <= MAX_VISIBLE_ASSERTS, (
+        f"{site.page_id(page)} shows {len(shown)} assert statements in unfolded code "
+        f"cells (at most {MAX_VISIBLE_ASSERTS}):\n" + "\n".join(shown)
+    )
+
+
+@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
+def test_chapter_code_does_not_scroll_sideways(load, page):
+    """At 1280 px, no visible code block (input, output, text) is wider than its box."""
+    wide = load(page)["wide_code"]
+    lines = [f"{w['kind']}, {w['overflow']} px too wide: {w['line']}" for w in wide]
+    assert not wide, (
+        f"{site.page_id(page)}: {len(wide)} code blocks scroll sideways:\n"
+        + "\n".join(lines)
+    )
 
 
 def test_every_chapter_page_was_checked():
-    """The parametrized tests above ran on the chapters of the toc (none silently missing)."""
-    if not HTML.is_dir() or "ASSOCMEM_HTML" in os.environ:
-        pytest.skip("no built book of this repository")
-    built = {p.stem for p in pages() if CHAPTER.match(p.name)}
-    sources = {p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb")}
-    toc = (ROOT / "_toc.yml").read_text()
+    """The tests above ran on every chapter of the toc (none silently missing)."""
+    site.require_build()
+    if "ASSOCMEM_HTML" in os.environ:
+        pytest.skip("not a build of this repository")
+    built = {p.stem for p in site.chapter_pages()}
+    sources = {p.stem for p in (site.ROOT / "book").glob("[0-9][0-9]_*.ipynb")}
+    toc = (site.ROOT / "_toc.yml").read_text()
     in_toc = {s for s in sources if f"book/{s}" in toc}
-    assert in_toc <= built, f"chapters in _toc.yml without a page: {sorted(in_toc - built)}"
+    assert in_toc <= built, (
+        f"chapters in _toc.yml without a page: {sorted(in_toc - built)}"
+    )

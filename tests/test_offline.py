@@ -1,35 +1,26 @@
-"""The built book works offline: no page loads a script, stylesheet, font or image from the network.
+"""The built book works offline: no page loads a script, stylesheet, font or image from
+the network.
 
-Reads every HTML page of _build/html (run `make book` first; `make test` does). MathJax, require.js and the widget
-manager are vendored into _static/ by scripts/vendor_js.sh; a CDN URL here means that vendoring broke (trap P7 in
-the ecosystem notes) and the page would show raw TeX and no widgets without a network.
+Reads every HTML page of _build/html (run `make book` first; `make test` does). MathJax,
+require.js and the widget manager are vendored into _static/ by tools/vendor_js.sh; a
+CDN URL here means that vendoring broke, and the page would show raw TeX and no widgets
+without a network.
 """
-import os
+
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = Path(os.environ.get("ASSOCMEM_HTML", ROOT / "_build" / "html"))  # the override is for trying a build elsewhere
-SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)  # http://, https://, //cdn...
+from tools.site import HTML, page_id, pages, require_build
+
+pytestmark = pytest.mark.integration
+
+EXTERNAL = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE
+)  # http://, https://, //cdn...
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
-
-
-def pages():
-    if not HTML.is_dir():
-        return []
-    return sorted(p for p in HTML.rglob("*.html") if not SKIP_DIRS & set(p.relative_to(HTML).parts))
-
-
-def _need_build():
-    if not HTML.is_dir():
-        if os.environ.get("ASSOCMEM_REQUIRE_BUILD"):
-            pytest.fail(f"{HTML} is missing: the book was not built")
-        pytest.skip("no built book: run `make book` first")
 
 
 class Resources(HTMLParser):
@@ -45,9 +36,19 @@ class Resources(HTMLParser):
             self.found.append(("script", a["src"]))
         elif tag == "link" and a.get("href"):
             rel = set((a.get("rel") or "").lower().split())
-            if rel & {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "manifest", "prefetch"}:
+            if rel & {
+                "stylesheet",
+                "preload",
+                "modulepreload",
+                "icon",
+                "shortcut",
+                "manifest",
+                "prefetch",
+            }:
                 self.found.append((f"link[{' '.join(sorted(rel))}]", a["href"]))
-        elif tag in ("img", "iframe", "source", "audio", "video", "embed") and a.get("src"):
+        elif tag in ("img", "iframe", "source", "audio", "video", "embed") and a.get(
+            "src"
+        ):
             self.found.append((tag, a["src"]))
         elif tag == "object" and a.get("data"):
             self.found.append((tag, a["data"]))
@@ -65,28 +66,43 @@ def local_target(page, url):
 
 
 def test_book_was_built():
-    _need_build()
+    require_build()
     assert pages(), f"no HTML page under {HTML}"
-    assert (HTML / "_static" / "mathjax" / "tex-mml-chtml.js").is_file(), "MathJax is not vendored"
-    assert (HTML / "_static" / "html-manager" / "embed-amd.js").is_file(), "the widget manager is not vendored"
+    assert (HTML / "_static" / "mathjax" / "tex-mml-chtml.js").is_file(), (
+        "MathJax is not vendored"
+    )
+    assert (HTML / "_static" / "html-manager" / "embed-amd.js").is_file(), (
+        "the widget manager is not vendored"
+    )
     assert (HTML / "_static" / "require.js").is_file(), "require.js is not vendored"
 
 
-@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(HTML)))
+@pytest.mark.parametrize("page", pages(), ids=page_id)
 def test_page_loads_nothing_from_the_network(page):
     found = resources(page)
     external = [f"<{tag}> {url}" for tag, url in found if EXTERNAL.match(url)]
-    assert not external, f"{page.relative_to(HTML)} loads from the network:\n" + "\n".join(external)
-    missing = [f"<{tag}> {url}" for tag, url in found
-               if not url.startswith(("data:", "#")) and not local_target(page, url).is_file()]
-    assert not missing, f"{page.relative_to(HTML)} references missing files:\n" + "\n".join(missing)
+    assert not external, (
+        f"{page.relative_to(HTML)} loads from the network:\n" + "\n".join(external)
+    )
+    missing = [
+        f"<{tag}> {url}"
+        for tag, url in found
+        if not url.startswith(("data:", "#")) and not local_target(page, url).is_file()
+    ]
+    assert not missing, (
+        f"{page.relative_to(HTML)} references missing files:\n" + "\n".join(missing)
+    )
 
 
 def test_stylesheets_load_nothing_from_the_network():
-    """Fonts and @imports inside the CSS the pages link (theme, extensions, book.css)."""
-    _need_build()
-    sheets = {local_target(page, url) for page in pages() for tag, url in resources(page)
-              if tag.startswith("link") and "stylesheet" in tag and not EXTERNAL.match(url)}
+    """Fonts and @imports inside the CSS the pages link (theme, extensions, our CSS)."""
+    require_build()
+    sheets = {
+        local_target(page, url)
+        for page in pages()
+        for tag, url in resources(page)
+        if tag.startswith("link") and "stylesheet" in tag and not EXTERNAL.match(url)
+    }
     assert sheets
     external = []
     for sheet in sorted(sheets):
@@ -98,17 +114,24 @@ def test_stylesheets_load_nothing_from_the_network():
 
 
 def test_mathjax_and_widgets_come_from_the_vendored_copy():
-    """Pages with math load the vendored MathJax; pages with widgets load the vendored require.js + manager."""
-    _need_build()
+    """Pages with math load the vendored MathJax; pages with widgets load the vendored
+    require.js and widget manager."""
+    require_build()
     math_pages = widget_pages = 0
     for page in pages():
         text = page.read_text(encoding="utf-8")
         srcs = [url for tag, url in resources(page) if tag == "script"]
         if 'class="math' in text:
             math_pages += 1
-            assert any(urlsplit(u).path.endswith("_static/mathjax/tex-mml-chtml.js") for u in srcs), page
+            assert any(
+                urlsplit(u).path.endswith("_static/mathjax/tex-mml-chtml.js")
+                for u in srcs
+            ), page
         if "application/vnd.jupyter.widget-view+json" in text:
             widget_pages += 1
             for needed in ("_static/require.js", "_static/html-manager/embed-amd.js"):
-                assert any(urlsplit(u).path.endswith(needed) for u in srcs), (page, needed)
+                assert any(urlsplit(u).path.endswith(needed) for u in srcs), (
+                    page,
+                    needed,
+                )
     assert math_pages > 0, "no page has math: is dollarmath enabled?"

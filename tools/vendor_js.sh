@@ -4,7 +4,7 @@
 # Tarballs come from the npm registry via `npm pack` (no dependency tree: the files we use are self-contained
 # bundles) and must match the sha512 integrity pinned below. Only the subset the pages load is kept (~6 MB).
 # _vendor/ must NOT be called _static/: jupyter-book 1 injects every .js under _static into every page (trap P6).
-# Usage: scripts/vendor_js.sh [DEST]   (default DEST=_vendor; idempotent; rerun after editing the pins)
+# Usage: tools/vendor_js.sh [DEST]   (default DEST=_vendor; idempotent; rerun after editing the pins)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=${1:-_vendor}
