@@ -1,29 +1,32 @@
-"""The student edition (`make student`, scripts/student.py) hides every solution, and every auto-checked
+"""The student edition (`make student`, tools/student.py) contains no answer, and every auto-checked
 exercise's stub fails its check with am.checks.CheckError.
 
 Works for whatever chapters exist (book/NN_*.ipynb). The per-chapter execution test runs each chapter in a
-fresh kernel up to its last auto-checked cell: at every auto-checked cell it first runs the student stub (which
-must raise CheckError), then the solution (which must pass), so the cells after it see the same state as in the
-book. The grading script is checked on the outputs of that run.
+fresh kernel up to its last exercise-related cell: at every auto-checked cell it first runs the student stub
+(which must raise CheckError), then the solution (which must pass), so the cells after it see the same state as
+in the book. It then looks for the answers BY VALUE: the answer each auto-checked exercise computed (the first
+argument of its check call), every number printed or asserted by the cells that check a solution
+(``solution-check`` cells), and the numbers the worked solutions of hand-graded exercises state, each written
+as a reader would write it (`tools.student.reader_forms`), are searched for in the student edition. The values
+are saved in _build/answers/ for the test of the student site (tests/test_student_site.py).
 """
+import ast
 import contextlib
-import copy
+import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import grade  # noqa: E402
-import nbtools  # noqa: E402
-import student  # noqa: E402
+from tools import grade, notebooks, student
 
+nbtools = notebooks
+ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-CHAPTERS = nbtools.chapters(BOOK)
+CHAPTERS = nbtools.all_notebooks(BOOK)
+ANSWERS = ROOT / "_build" / "answers"
 
 
 def _ids(path):
@@ -79,7 +82,8 @@ def test_solutions_are_removed_and_the_rest_kept():
         assert gone not in text, gone
     for kept in ("Text after the solution stays.", "Closing remarks stay.", ":label: ex-x-why", "{exercise}"):
         assert kept in text, kept
-    assert [c.metadata.get("assocmem") for c in st.cells if c.cell_type == "code"] == [
+    assert [{k: c.metadata["assocmem"][k] for k in ("exercise", "checks")}
+            for c in st.cells if c.cell_type == "code"] == [
         {"exercise": "ex-x-square", "checks": ["square"]},
         {"exercise": "ex-x-why", "checks": ["double"]},
         {"exercise": "ex-x-why", "checks": ["plus_one"]},
@@ -98,27 +102,40 @@ def test_unbalanced_markers_are_an_error():
         nbtools.stub_code("# BEGIN SOLUTION\nx = 1\n")
 
 
-def test_grading_reads_check_results():
-    nb = nbtools.student_edition(synthetic())
-    cells = [c for c in nb.cells if c.cell_type == "code"]
-    cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="Correct: square checks out.\n")]
-    cells[1].outputs = [nbformat.v4.new_output("error", ename="CheckError", evalue="double: wrong sign",
-                                               traceback=[])]
-    cells[2].outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'z' is not defined",
-                                               traceback=[])]
-    assert [row[2:] for row in grade.grade(nb)] == [
-        ("passed", ""), ("wrong", "CheckError: double: wrong sign"), ("error", "NameError: name 'z' is not defined")]
-    cells[0].source = "answer = 9\nam.checks.square(answer, x)"  # the learner edits the cell: still found
-    cells[0].outputs = []
-    assert grade.grade(nb)[0] == ("ex-x-square", "square", "not run", "")
+def test_lines_after_the_check_call_and_solution_checks_are_dropped():
+    nb = synthetic()
+    nb.cells[1].source += "\nassert answer == 9  # the answer, given away"
+    nb.cells.insert(2, new_code_cell("print(f'answer: {answer:.3f}')", metadata={"tags": ["solution-check"]}))
+    nb.cells.insert(3, new_code_cell("hidden = 0.618  # verifies a claim of a solution",
+                                     metadata={"tags": ["remove-cell"]}))
+    nb.cells.insert(0, new_code_cell("setup = 1", metadata={"tags": ["remove-cell"]}))  # not exercise-related
+    text = "\n".join(c.source for c in nbtools.student_edition(nb).cells)
+    assert "answer == 9" not in text and "answer:" not in text and "0.618" not in text
+    assert "setup = 1" in text
+
+
+def test_calls_are_recorded_for_the_grader():
+    st = nbtools.student_edition(synthetic())
+    meta = [c.metadata["assocmem"] for c in st.cells if "assocmem" in c.metadata]
+    assert meta[0]["calls"] == [{"checker": "square", "args": ["answer", "x"], "keywords": {}}]
+    assert meta[1]["calls"] == [{"checker": "double", "args": ["double"], "keywords": {}}]
+
+
+def test_reader_forms():
+    assert {"0.374", "0.3740"} <= student.reader_forms(-0.37402)
+    assert "0.37" not in student.reader_forms(-0.37402)  # two digits: too common to search for
+    assert student.reader_forms(2409.0) == {"2409"} and student.reader_forms(12) == set()
+    assert "[0.5, 0.95]" in student.reader_forms([0.5, 0.95])
+    assert student.find_leaks({"0.374"}, {"a": "x = 0.3741", "b": "K + 0.374) < 5e-4"}) == [
+        ("0.374", "b", "K + 0.374) < 5e-4")]
 
 
 # ---- the real chapters -------------------------------------------------------------------------------------
 
 def test_make_student_writes_every_chapter(tmp_path):
-    student.main(BOOK, tmp_path)
+    student.main(BOOK, tmp_path, "--all-notebooks")
     written = sorted(p.name for p in tmp_path.glob("*.ipynb"))
-    assert written == [p.name for p in CHAPTERS]
+    assert written == sorted(p.name for p in CHAPTERS)
     for path in tmp_path.glob("*.ipynb"):
         nb = nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
@@ -155,7 +172,110 @@ def test_directive_fences_are_nested_properly(path):
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
 
 
-CHECKED = [p for p in CHAPTERS if any(e["check_cells"] for e in nbtools.exercises(nbtools.read(p)))]
+CHECKED = [p for p in CHAPTERS if any(e["check_cells"] for e in nbtools.exercises(nbtools.read(p)))
+           or nbtools.exercise_related(nbtools.read(p))]
+
+
+def _answer_values(client, calls, index):
+    """The answers (first arguments) of a cell's check calls, read from the kernel as JSON."""
+    exprs = ", ".join(f"({c['args'][0]})" for c in calls if c["args"])
+    probe = new_code_cell(f"print('\\x1eANSWERS' + (lambda ns: exec({grade.KERNEL_DUMP!r}, ns) or "
+                          f"ns['dump']([{exprs}], {{}}))({{}}))")
+    client.execute_cell(probe, index)
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    return [grade.decode(v) for v in json.loads(text.split("\x1eANSWERS", 1)[1])["args"]]
+
+
+def _plain_numbers(value, limit=10):
+    """The numbers of an answer a reader would write down: a scalar, or a tensor of at most ``limit`` values."""
+    import torch
+
+    if isinstance(value, torch.Tensor) and value.numel() <= limit:
+        value = value.tolist()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    if isinstance(value, (list, tuple)) and len(value) <= limit and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return [list(map(float, value))]
+    return []
+
+
+def _stated_numbers(nb, related):
+    """Numbers that cells checking a solution assert (literals, not tolerances), and the decimals that the worked
+    solutions of exercises state, minus those the exercise statements give."""
+    found, given = [], set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for name, _, _, body, _, _ in nbtools.directives(cell.source):
+                text = "\n".join(body)
+                if name in ("exercise", "exercise-start"):
+                    given |= set(student.numbers_in(text))
+                elif name in nbtools.SOLUTION_DIRECTIVES:  # decimals only: integers there are mostly data
+                    found += [float(m) for m in student.NUMBER.findall(text) if "." in m]
+        elif index in related:
+            with contextlib.suppress(SyntaxError):
+                for node in ast.walk(ast.parse(cell.source)):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, float):
+                        literal = ast.get_source_segment(cell.source, node) or ""
+                        if "e" not in literal.lower():
+                            found.append(node.value)
+    return [x for x in found if x not in given]
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=_ids)
+def test_stubs_fail_their_checks_and_no_answer_leaks(path):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbtools.read(path)
+    st = nbtools.student_edition(nb)
+    stub_of = {c["id"]: c for c in st.cells}
+    checked = {i for ex in nbtools.exercises(nb) for i in ex["check_cells"]}
+    related = nbtools.exercise_related(nb)
+    nb.cells = nb.cells[:max(checked | related) + 1]  # nothing after the last exercise matters here
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}})
+    failures, values = [], []
+    with _kernel(client):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if index in checked:
+                stub = stub_of[cell["id"]]
+                try:
+                    client.execute_cell(stub, index)
+                    failures.append(f"cell {index}: the stub ran without error")
+                except CellExecutionError as err:
+                    if err.ename != "CheckError":
+                        failures.append(f"cell {index}: the stub raised {err.ename}: {err.evalue}")
+            client.execute_cell(cell, index)  # the solution: must pass, and sets the state for what follows
+            if index in checked:
+                for v in _answer_values(client, nbtools.check_calls(cell.source), index):
+                    values += _plain_numbers(v)
+            if index in related:  # every number a solution check prints
+                text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                               for o in cell.outputs)
+                values += student.numbers_in(text)
+    assert not failures, f"{path.name}:\n" + "\n".join(failures)
+    values += _stated_numbers(nbtools.read(path), related)
+    forms = set().union(*(student.reader_forms(v) for v in values)) if values else set()
+    # Numbers the chapter's main text (before its first exercise) states are data, not answers.
+    first = min((e["cell"] for e in nbtools.exercises(nbtools.read(path))), default=len(nb.cells))
+    main_ids = {c["id"] for c in nbtools.read(path).cells[:first]}
+    main = {f"main {c['id']}": c.source for c in st.cells if c["id"] in main_ids}
+    forms -= {form for form, _, _ in student.find_leaks(forms, main)}
+    texts = {f"{path.name} cell {k} ({c['id']})": c.source for k, c in enumerate(st.cells)}
+    leaks = student.find_leaks(forms, texts)
+    ANSWERS.mkdir(parents=True, exist_ok=True)
+    (ANSWERS / f"{path.stem}.json").write_text(json.dumps(sorted(forms), indent=0))
+    assert not leaks, f"{path.name}: answers in the student edition:\n" + "\n".join(map(str, leaks))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids)
+def test_cells_checking_a_solution_are_dropped(path):
+    nb = nbtools.read(path)
+    kept = {c["id"] for c in nbtools.student_edition(nb).cells}
+    dropped = {nb.cells[i]["id"] for i in nbtools.exercise_related(nb)}
+    assert not kept & dropped
 
 
 @contextlib.contextmanager
@@ -176,38 +296,3 @@ def _kernel(client, attempts=3):
         finally:
             cm.__exit__(None, None, None)
         return
-
-
-@pytest.mark.parametrize("path", CHECKED, ids=_ids)
-def test_stubs_fail_their_checks(path):
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb = nbtools.read(path)
-    st = nbtools.student_edition(nb)
-    stub_of = {c["id"]: c for c in st.cells}
-    checked = {i for ex in nbtools.exercises(nb) for i in ex["check_cells"]}
-    nb.cells = nb.cells[:max(checked) + 1]  # nothing after the last exercise matters here
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}})
-    failures = []
-    with _kernel(client):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if index in checked:
-                stub = stub_of[cell["id"]]
-                try:
-                    client.execute_cell(stub, index)
-                    failures.append(f"cell {index}: the stub ran without error")
-                except CellExecutionError as err:
-                    if err.ename != "CheckError":
-                        failures.append(f"cell {index}: the stub raised {err.ename}: {err.evalue}")
-            client.execute_cell(cell, index)  # the solution: must pass, and sets the state for what follows
-    assert not failures, f"{path.name}:\n" + "\n".join(failures)
-    # the grading script sees the same: every stub "wrong" or "no answer", every solution "passed"
-    st_checked = copy.deepcopy(st)
-    st_checked.cells = [c for c in st_checked.cells if c.cell_type == "code" and "assocmem" in c.metadata]
-    for c in st_checked.cells:
-        c.outputs = stub_of[c["id"]].outputs
-    assert {row[2] for row in grade.grade(st_checked)} <= {"wrong", "no answer"}
-    assert {row[2] for row in grade.grade(nb)} == {"passed"}

@@ -242,22 +242,40 @@ def _tags(cell):
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def _exercise_related(nb):
-    """Indices of the cells the student edition drops besides solutions: every ``solution-check`` cell, and every
-    ``remove-cell`` code cell that follows an exercise before the next markdown cell that is neither an exercise,
-    a solution nor a hint (the hidden verification of a solution's claims)."""
-    drop, in_exercise = set(), False
+EXERCISES_HEADING = re.compile(r"^#{1,3}\s+(?:[\d.]+\s+)?Exercises\b", re.M | re.I)
+HEADING = re.compile(r"^(#{1,2})\s", re.M)
+HIDDEN = {"hide-input", "remove-cell", "remove-input"}
+
+
+def exercise_related(nb):
+    """Indices of the cells the student edition drops besides solutions, because they check or use a solution:
+
+    - every cell tagged ``solution-check``;
+    - a ``remove-cell`` code cell that follows an exercise, its solution or its hint (before any other markdown);
+    - in an "Exercises" section, every code cell that is not itself an exercise cell and either has hidden
+      input (``hide-input``, ``remove-input``, ``remove-cell``: by the book's conventions, a verification) or
+      comes right after a solution (the last directive of the markdown cell above is a solution).
+    """
+    drop, in_exercise, in_section, after_solution = set(), False, False, False
     for index, cell in enumerate(nb.cells):
+        tags = _tags(cell)
         if cell.cell_type == "markdown":
             found = directives(cell.source)
             names = {d[0] for d in found} | {"hint" for d in found if d[0] == "admonition"
                                              and "hint" in d[2].get("class", "").split()}
             in_exercise = bool(names & {"exercise", "exercise-start", "exercise-end", "solution", "solution-start",
                                         "solution-end", "hint"})
-        tags = _tags(cell)
+            after_solution = bool(found) and found[-1][0] in SOLUTION_DIRECTIVES | {"solution-end"}
+            if EXERCISES_HEADING.search(cell.source):
+                in_section = True
+            elif HEADING.search(cell.source):
+                in_section = False
         if SOLUTION_CHECK in tags:
             drop.add(index)
         elif cell.cell_type == "code" and "remove-cell" in tags and in_exercise:
+            drop.add(index)
+        elif (cell.cell_type == "code" and in_section and (tags & HIDDEN or after_solution)
+              and not is_autochecked(cell) and not solution_blocks(cell.source)):
             drop.add(index)
     return drop
 
@@ -279,7 +297,7 @@ def student_edition(nb, keep_outputs=False):
     """
     nb = copy.deepcopy(nb)
     checked = {i: ex for ex in exercises(nb) for i in ex["check_cells"]}
-    related = _exercise_related(nb)
+    related = exercise_related(nb)
     cells, gated = [], False
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -318,7 +336,7 @@ def solution_text(nb):
     and gated solution cells. Lines that also occur outside the solutions (a blank line, ``return out``, a
     closing fence) are left out: their presence in the student edition proves nothing."""
     sol, rest, gated = [], [], False
-    related = _exercise_related(nb)
+    related = exercise_related(nb)
     for index, cell in enumerate(nb.cells):
         if index in related:
             sol += cell.source.splitlines()
