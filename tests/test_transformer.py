@@ -4,12 +4,16 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 import assocmem as am
 import assocmem.transformer as tr
+import tools.regenerate_ch7 as regen
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -253,13 +257,12 @@ def test_forget_events_do_not_count_the_first_upward_crossing():
 # ---- the shipped long run and its regeneration command ---------------------------------------------------
 
 def test_shipped_long_run_is_small_and_complete():
-    from pathlib import Path
-    path = Path(tr.__file__).parent / "data" / "ch7_long_run.json"
+    path = Path(am.__file__).parent / "data" / "ch7_long_run.json"
     assert path.stat().st_size < 200_000
     logs = tr.load_long_run()
-    assert logs["config"] == json.loads(json.dumps(tr.LONG_RUN))
-    assert set(logs["all_params"]) == set(tr.LONG_RUN["all_params"])
-    assert set(logs["wo2_only"]) == {f"seed{s}" for s in tr.LONG_RUN["wo2_only"]["seeds"]}
+    assert logs["config"] == json.loads(json.dumps(regen.LONG_RUN))
+    assert set(logs["all_params"]) == set(regen.LONG_RUN["all_params"])
+    assert set(logs["wo2_only"]) == {f"seed{s}" for s in regen.LONG_RUN["wo2_only"]["seeds"]}
 
 
 def _close_lists(a, b, tol):
@@ -276,8 +279,8 @@ def _close_lists(a, b, tol):
 def test_regeneration_command_reproduces_the_first_steps_of_the_shipped_file(tmp_path):
     steps = 3
     out = tmp_path / "head.json"
-    subprocess.run([sys.executable, "-m", "assocmem.transformer", "--regenerate", str(out), "--steps", str(steps),
-                    "--parts", "d64", "d128", "wo2_only", "--seeds", "0"], check=True)
+    subprocess.run([sys.executable, "-m", "tools.regenerate_ch7", str(out), "--steps", str(steps),
+                    "--parts", "d64", "d128", "wo2_only", "--seeds", "0"], check=True, cwd=ROOT)
     fresh, shipped = json.loads(out.read_text()), tr.load_long_run()
     for name, f in fresh["all_params"].items():
         s = shipped["all_params"][name]
