@@ -15,6 +15,7 @@ baseline and the sweep agree on the subset's first-hit times. Run from the repos
 
     .venv/bin/python benchmarks/bench_sweep.py [--subset 20] [--repeats 5]
 """
+
 import argparse
 import os
 import platform
@@ -34,14 +35,16 @@ def group_G_grid():
     p1 = torch.sigmoid(torch.logspace(-0.5, 0.5, 10, dtype=F64))
     alpha = torch.linspace(0.5, 1, 10, dtype=F64)
     lr = torch.logspace(-1, 1, 10, dtype=F64)
-    E = torch.stack([am.correlated_pair(a) for a in alpha.tolist()])        # (A, N, d)
-    p = torch.stack([p1, 1 - p1], -1)                                        # (P, N)
+    E = am.correlated_pair(alpha)  # (A, N, d)
+    p = torch.stack([p1, 1 - p1], -1)  # (P, N)
     return p1, alpha, lr, E, p
 
 
 def run_sweep(E, p, lr):
-    h = am.sweep(E[:, None], torch.eye(2, dtype=F64), p[:, None, None], [0, 1], lr, STEPS)
-    return am.first_hit(h.zero_one == 0)                                     # (P, A, L), -1 = never
+    h = am.sweep(
+        E[:, None], torch.eye(2, dtype=F64), p[:, None, None], [0, 1], lr, STEPS
+    )
+    return am.first_hit(h.zero_one == 0)  # (P, A, L), -1 = never
 
 
 def baseline_one(E, p, lr):
@@ -52,7 +55,7 @@ def baseline_one(E, p, lr):
     opt = torch.optim.SGD([W], lr=lr)
     losses, accuracies = [], []
     for t in range(STEPS + 1):
-        S = E @ W.T @ U.T                                                    # S[x, y] = u_y^T W e_x
+        S = E @ W.T @ U.T  # S[x, y] = u_y^T W e_x
         loss = (p * F.cross_entropy(S, y, reduction="none")).sum()
         losses.append(loss.item())
         accuracies.append((S.argmax(1) == y).all().item())
@@ -67,15 +70,22 @@ def baseline_one(E, p, lr):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--subset", type=int, default=20, help="configurations timed for the baseline")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of the sweep (the best is reported)")
+    parser.add_argument(
+        "--subset", type=int, default=20, help="configurations timed for the baseline"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="runs of the sweep (the best is reported)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
 
     p1, alpha, lr, E, p = group_G_grid()
     n_total = p1.numel() * alpha.numel() * lr.numel()
 
-    run_sweep(E, p, lr)                                                      # warm-up
+    run_sweep(E, p, lr)  # warm-up
     sweep_wall, sweep_cpu = [], []
     for _ in range(args.repeats):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -98,15 +108,29 @@ def main():
     expected = [T[f // 100, (f // 10) % 10, f % 10].item() for f in flat]
     agree = hits == expected
 
-    print(f"group G sweep: {n_total} configurations x {STEPS} GD steps, N = d = 2, float64, 1 thread, "
-          f"{os.cpu_count()} cores visible ({platform.machine()})")
-    print("                                        wall time    CPU time of this process")
-    print(f"am.sweep, one batched call (best of {args.repeats}): {t_sweep:9.3f} s  {c_sweep:9.3f} s")
-    print(f"baseline on {len(flat)} configurations (measured) : {t_subset:9.1f} s  {c_subset:9.1f} s")
-    print(f"baseline, extrapolated to {n_total} (x {scale:g})  : {t_base:9.1f} s  {c_base:9.1f} s")
-    print(f"speed-up, extrapolated baseline / sweep  : {t_base / t_sweep:9,.0f}x  {c_base / c_sweep:9,.0f}x")
+    print(
+        f"group G sweep: {n_total} configurations x {STEPS} GD steps, N = d = 2, float64, 1 thread, "
+        f"{os.cpu_count()} cores visible ({platform.machine()})"
+    )
+    print(
+        "                                        wall time    CPU time of this process"
+    )
+    print(
+        f"am.sweep, one batched call (best of {args.repeats}): {t_sweep:9.3f} s  {c_sweep:9.3f} s"
+    )
+    print(
+        f"baseline on {len(flat)} configurations (measured) : {t_subset:9.1f} s  {c_subset:9.1f} s"
+    )
+    print(
+        f"baseline, extrapolated to {n_total} (x {scale:g})  : {t_base:9.1f} s  {c_base:9.1f} s"
+    )
+    print(
+        f"speed-up, extrapolated baseline / sweep  : {t_base / t_sweep:9,.0f}x  {c_base / c_sweep:9,.0f}x"
+    )
     print(f"sweep wall times: {', '.join(f'{t:.3f}' for t in sweep_wall)} s")
-    print(f"first-hit times on the subset agree: {agree} (-1 = never within {STEPS} steps)")
+    print(
+        f"first-hit times on the subset agree: {agree} (-1 = never within {STEPS} steps)"
+    )
     print(f"  baseline: {hits}")
     print(f"  sweep   : {expected}")
     if not agree:
