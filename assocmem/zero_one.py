@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import DTYPE, as_distribution, as_float
+from ._validate import DTYPE, as_distribution, as_float, as_targets, as_task
 from .solvers import CEMinimizer, CEMinimum, ce_minimizer  # noqa: F401  (one Newton engine)
 
 
@@ -65,22 +65,27 @@ def signed_embeddings(E, targets):
     [[1.0, 0.0], [-0.0, -1.0]]
     """
     E = as_float("E", E)
-    targets = torch.as_tensor(targets)
-    if E.ndim < 2 or targets.shape[-1:] != E.shape[-2:-1]:
-        raise ValueError(
-            f"E must be (..., N, d) and targets (..., N), got {tuple(E.shape)} and "
-            f"{tuple(targets.shape)}"
-        )
-    if ((targets != 0) & (targets != 1)).any():
-        raise ValueError(
-            "targets must lie in {0, 1}: the gamma coordinates need M = 2 outputs"
-        )
+    if E.ndim < 2:
+        raise ValueError(f"E must have shape (..., N, d), got {tuple(E.shape)}")
+    targets = as_targets("targets", targets, E.shape[-2], 2)
     sign = 1.0 - 2.0 * targets.to(DTYPE)  # (..., N)  +1 for class 0, -1 for class 1
     return E * sign.unsqueeze(-1)
 
 
 def task_coordinates(task):
-    """(V, p) of a Task with M = 2: the signed embeddings (N, d) and the frequencies (N,)."""
+    """(V, p) of a Task with M = 2: the signed embeddings and the frequencies.
+
+    Parameters
+    ----------
+    task : Task
+        With M = 2 outputs.
+
+    Returns
+    -------
+    tuple
+        V (N, d) and p (N,).
+    """
+    task = as_task("task", task)
     if task.M != 2:
         raise ValueError(f"the 0-1 optimum here needs M = 2 outputs, got M = {task.M}")
     return signed_embeddings(task.E, task.targets), task.p
@@ -95,9 +100,27 @@ def _check(V, p):
 
 
 def zero_one(gamma, V, p):
-    """L01(gamma) = sum_x p(x) 1{<gamma, v_x> <= 0}: gamma (..., K, d), V (..., N, d), p (..., N) -> (..., K)."""
+    """L01(gamma) = sum_x p(x) 1{<gamma, v_x> <= 0} for K directions gamma.
+
+    Parameters
+    ----------
+    gamma : (..., K, d) array-like
+        Directions.
+    V : (..., N, d) array-like
+        Signed embeddings.
+    p : (..., N) array-like
+        Frequencies.
+
+    Returns
+    -------
+    torch.Tensor
+        (..., K).
+    """
     V, p = _check(V, p)
-    m = as_float("gamma", gamma) @ V.mT  # (..., K, N)
+    gamma = as_float("gamma", gamma)
+    if gamma.ndim < 2 or gamma.shape[-1] != V.shape[-1]:
+        raise ValueError(f"gamma must have shape (..., K, d) with d = {V.shape[-1]}")
+    m = gamma @ V.mT  # (..., K, N)
     return ((m <= 0).to(DTYPE) @ p.unsqueeze(-1)).squeeze(
         -1
     )  # a matmul: faster than broadcast and sum

@@ -16,5 +16,5 @@ def random_task():
 
 @pytest.fixture
 def spike_task():
-    """notes/paper.md §5 item 6: alpha = 0.95, p1 = 0.75, U = I, f* = id."""
-    return am.Task(E=am.correlated_pair(0.95), U=torch.eye(2), p=[0.75, 0.25], targets=[0, 1])
+    """The two-token task of the paper's Figs. 1-2: alpha = 0.95, p1 = 0.75, U = I, f*(x) = x."""
+    return am.two_token_task(0.95, 0.75)

@@ -25,7 +25,7 @@ def test_sharpness_at_zero_matches_the_hessian_eigenvalue():
         dtype=F64,
     )
     assert torch.allclose(closed, ref, rtol=0, atol=1e-14)
-    # paper, Section 5 (alpha = 0.95, p1 = 0.75): lambda_max = 0.4907, so 2 / lambda_max = 4.08
+    # the Fig. 2 setting (alpha = 0.95, p1 = 0.75): lambda_max = 0.4907, 2 / lambda_max = 4.08
     assert abs(theory.sharpness_at_zero(0.95, 0.75).item() - 0.4907) < 1e-4
 
 
