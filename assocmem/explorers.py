@@ -41,26 +41,54 @@ def _label(value):
 
 def _check_grid(grid, initial):
     if not isinstance(grid, dict):
-        raise TypeError(f"grid must be a dict name -> list of values, got {type(grid).__name__}")
+        raise TypeError(
+            f"grid must be a dict name -> list of values, got {type(grid).__name__}"
+        )
     if not 1 <= len(grid) <= 2:
-        raise ValueError(f"grid must scrub 1 or 2 parameters, got {len(grid)}: {list(grid)}")
+        raise ValueError(
+            f"grid must scrub 1 or 2 parameters, got {len(grid)}: {list(grid)}"
+        )
     for name, values in grid.items():
         if not isinstance(values, (list, tuple)) or len(values) < 2:
-            raise ValueError(f"grid[{name!r}] must be a list of at least 2 values, got {values!r}")
+            raise ValueError(
+                f"grid[{name!r}] must be a list of at least 2 values, got {values!r}"
+            )
         labels = [_label(v) for v in values]
         if len(set(labels)) != len(labels):
-            raise ValueError(f"grid[{name!r}] has values with the same readout: {labels}")
+            raise ValueError(
+                f"grid[{name!r}] has values with the same readout: {labels}"
+            )
     initial = dict(initial or {})
     for name, value in initial.items():
         if name not in grid:
-            raise ValueError(f"initial names {name!r}, which is not in grid {list(grid)}")
+            raise ValueError(
+                f"initial names {name!r}, which is not in grid {list(grid)}"
+            )
         if value not in grid[name]:
-            raise ValueError(f"initial[{name!r}] = {value!r} is not one of grid[{name!r}]")
+            raise ValueError(
+                f"initial[{name!r}] = {value!r} is not one of grid[{name!r}]"
+            )
     return {name: initial.get(name, values[0]) for name, values in grid.items()}
 
 
 def render_png(fig, dpi=80):
-    """The figure as PNG bytes (the figure is closed)."""
+    """The figure as PNG bytes (the figure is closed).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        The figure.
+    dpi : int
+        Resolution.
+
+    Returns
+    -------
+    bytes
+    """
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
+        raise ValueError(f"dpi must be a positive int, got {dpi!r}")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
@@ -102,7 +130,9 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
         A note saying which explorer this is, the sliders, and the frames.
     """
     if not callable(draw):
-        raise TypeError(f"draw must be a function returning a Figure, got {type(draw).__name__}")
+        raise TypeError(
+            f"draw must be a function returning a Figure, got {type(draw).__name__}"
+        )
     start = _check_grid(grid, initial)
     names = list(grid)
     labels = dict(labels or {})
@@ -127,7 +157,10 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
     else:
         inner = []
         for a in grid[names[0]]:
-            frames = [_frame(draw, {names[0]: a, names[1]: b}, alt, dpi) for b in grid[names[1]]]
+            frames = [
+                _frame(draw, {names[0]: a, names[1]: b}, alt, dpi)
+                for b in grid[names[1]]
+            ]
             inner.append(widgets.Stack(frames, selected_index=index0[1]))
         stack = widgets.Stack(inner, selected_index=index0[0])
         widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
@@ -156,10 +189,14 @@ def live(draw, **controls):
         A note saying which explorer this is, the controls, and the figure.
     """
     if not callable(draw):
-        raise TypeError(f"draw must be a function returning a Figure, got {type(draw).__name__}")
+        raise TypeError(
+            f"draw must be a function returning a Figure, got {type(draw).__name__}"
+        )
     for name, control in controls.items():
         if not isinstance(control, widgets.ValueWidget):
-            raise TypeError(f"control {name!r} must be an ipywidgets control, got {control!r}")
+            raise TypeError(
+                f"control {name!r} must be an ipywidgets control, got {control!r}"
+            )
 
     def show(**params):
         fig = draw(**params)
@@ -173,6 +210,20 @@ def live(draw, **controls):
 
 
 def grid_points(grid):
-    """Every parameter combination of a grid, as dicts, in frame order."""
+    """Every parameter combination of a grid, as dicts, in frame order.
+
+    Parameters
+    ----------
+    grid : dict
+        Parameter names mapped to lists of values, as for :func:`static`.
+
+    Returns
+    -------
+    list of dict
+    """
+    if not isinstance(grid, dict):
+        raise TypeError(
+            f"grid must be a dict name -> list of values, got {type(grid).__name__}"
+        )
     names = list(grid)
     return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]

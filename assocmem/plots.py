@@ -2,6 +2,7 @@
 in the symbols of the notation page. Functions draw on a given matplotlib Axes and return it.
 """
 
+import numbers
 import os
 import textwrap
 
@@ -14,7 +15,16 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def setup():
-    """Apply the book's style: seaborn 'colorblind' palette, readable fonts, light grid."""
+    """Apply the book's style: seaborn 'colorblind' palette, readable fonts, light grid.
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    None
+    """
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     plt.rcParams.update(
         {
@@ -64,7 +74,20 @@ def save(fig, name):
 
 
 def style(i):
-    """Colour, line style and marker of the i-th curve, so curves differ without colour too."""
+    """Colour and line style of the i-th curve, so curves differ without colour too.
+
+    Parameters
+    ----------
+    i : int
+        Index of the curve, >= 0.
+
+    Returns
+    -------
+    dict
+        ``color`` and ``linestyle`` keyword arguments for ``Axes.plot``.
+    """
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
+        raise TypeError(f"i must be an int >= 0 (a curve index), got {i!r}")
     return {
         "color": PALETTE[i % len(PALETTE)],
         "linestyle": LINESTYLES[i % len(LINESTYLES)],
@@ -75,7 +98,28 @@ def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
     """0-1 loss as filled contours (darker is lower) under black level lines of the cross-entropy.
 
     The 0-1 colours use one fixed scale from 0 to 1 on every panel, so colourbars can be compared.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw.
+    land : dict
+        The result of ``plane.landscape`` (``G0``, ``G1``, ``loss``, ``zero_one``).
+    levels : int
+        Number of cross-entropy level lines.
+    cmap : str
+        Colour map of the 0-1 loss.
+    colorbar : bool
+        Whether to add a colour bar.
+
+    Returns
+    -------
+    matplotlib Axes
     """
+    if not hasattr(ax, "contourf"):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(land, dict) or not {"G0", "G1", "loss", "zero_one"} <= set(land):
+        raise TypeError("land must be the dict returned by assocmem.plane.landscape")
     G0, G1 = land["G0"].numpy(), land["G1"].numpy()
     cf = ax.contourf(
         G0,

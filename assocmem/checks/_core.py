@@ -15,7 +15,13 @@ NO_ANSWER = "no answer yet"  # the hint of a stub left as `...`
 
 
 class CheckError(AssertionError):
-    """A wrong answer to an exercise; the message is the hint."""
+    """A wrong answer to an exercise; the message is the hint.
+
+    Parameters
+    ----------
+    message : str
+        The hint: what is wrong and what to look at.
+    """
 
 
 def passed(name):

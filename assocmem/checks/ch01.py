@@ -12,7 +12,27 @@ from ._core import (
 
 
 def margins(answer, S, targets):
-    """Exercise ex-ch1-margins: the margins m(x) = S[x, f*(x)] - max_{y != f*(x)} S[x, y] of a score matrix."""
+    """Exercise ex-ch1-margins: the margins m(x) = S[x, f*(x)] - max_{y != f*(x)} S[x, y] of a score matrix.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    S : (N, M) array-like
+        Scores.
+    targets : (N,) int array-like
+        Classes f*(x).
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     S = torch.as_tensor(S, dtype=DTYPE)
     targets = torch.as_tensor(targets)
     m = as_answer("margins", answer)
@@ -48,7 +68,29 @@ def margins(answer, S, targets):
 
 
 def hebbian_memory(answer, E, U, targets):
-    """Exercise ex-ch1-hebbian: W = sum_x u_{f*(x)} e_x^T, shape (d, d), in the orientation S = E W^T U^T."""
+    """Exercise ex-ch1-hebbian: W = sum_x u_{f*(x)} e_x^T, shape (d, d), in the orientation S = E W^T U^T.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    E : (N, d) array-like
+        Input embeddings.
+    U : (M, d) array-like
+        Output embeddings.
+    targets : (N,) int array-like
+        Classes f*(x).
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     E = torch.as_tensor(E, dtype=DTYPE)
     U = torch.as_tensor(U, dtype=DTYPE)
     targets = torch.as_tensor(targets)

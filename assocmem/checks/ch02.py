@@ -15,7 +15,29 @@ from ._core import (
 
 
 def score_step(answer, task, S, lr):
-    """Exercise ex-ch2-score-step: one GD step in score space, S - lr K_e D_p (softmax(S) - Y) K_u, shape (N, M)."""
+    """Exercise ex-ch2-score-step: one GD step in score space, S - lr K_e D_p (softmax(S) - Y) K_u, shape (N, M).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        The task.
+    S : (N, M) array-like
+        Current scores.
+    lr : float
+        Step size.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "S_next"
     S = torch.as_tensor(S, dtype=DTYPE)
     got = as_answer(name, answer)
@@ -83,7 +105,25 @@ def score_step(answer, task, S, lr):
 
 
 def interaction_kernel(answer, task):
-    """Exercise ex-ch2-kernel: K[x, x'] = p(x') <e_x, e_x'>, shape (N, N)."""
+    """Exercise ex-ch2-kernel: K[x, x'] = p(x') <e_x, e_x'>, shape (N, N).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        The task.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "K"
     got = as_answer(name, answer)
     N, d = task.N, task.d

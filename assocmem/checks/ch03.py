@@ -14,7 +14,29 @@ from ._core import (
 
 
 def gradient_flow_margin(answer, t, p, M):
-    """Exercise ex-ch3-solve: the root m of e^m + (M - 1) m = 1 + M p t, broadcast over t and p."""
+    """Exercise ex-ch3-solve: the root m of e^m + (M - 1) m = 1 + M p t, broadcast over t and p.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    t : array-like
+        Times >= 0.
+    p : array-like
+        Frequencies, broadcast against t.
+    M : int
+        Number of outputs.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "margins"
     t = torch.as_tensor(t, dtype=DTYPE)
     p = torch.as_tensor(p, dtype=DTYPE)

@@ -22,7 +22,29 @@ def _ch4_pair_sweep(alphas, p1, lr, steps):
 
 def first_step_margins(answer, alphas, p1, lr):
     """Exercise ex-ch4-first-step: margins (m_1(1), m_1(2)) after one GD step of size lr from W_0 = 0, for two
-    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation alpha. Shape (A, 2)."""
+    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation alpha. Shape (A, 2).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    alphas : (A,) array-like
+        Correlations.
+    p1 : float
+        Frequency of token 1.
+    lr : float
+        Step size.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "first_step"
     alphas = torch.as_tensor(alphas, dtype=DTYPE).reshape(-1)
     p1, lr = float(p1), float(lr)
@@ -80,7 +102,27 @@ def first_step_margins(answer, alphas, p1, lr):
 
 def spike_onset(answer, alpha, p1):
     """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0 = 0 raises the loss
-    above log 2, for two tokens with different outputs, U = I, correlation alpha and p = (p1, 1 - p1)."""
+    above log 2, for two tokens with different outputs, U = I, correlation alpha and p = (p1, 1 - p1).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    alpha : float
+        Correlation.
+    p1 : float
+        Frequency of token 1.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "eta_star"
     got = as_answer(name, answer)
     if got.numel() != 1:

@@ -23,7 +23,25 @@ EIG_HINT = (
 
 def sharpness_at_zero(answer, task):
     """Exercise ex-ch5-sharpness-zero: lambda_max(grad^2 L(0)) = lambda_max(C_0) lambda_max(K), where
-    C_0 = U^T (I/M - 1 1^T / M^2) U and K = sum_x p(x) e_x e_x^T."""
+    C_0 = U^T (I/M - 1 1^T / M^2) U and K = sum_x p(x) e_x e_x^T.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        The task.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "sharpness at W = 0"
     lam = as_number(name, answer, EIG_HINT)
     M = task.M
@@ -69,7 +87,27 @@ def _gamma_hessian(task, gamma, weight, p=None):
 
 def gamma_sharpness(answer, task, gamma):
     """Exercise ex-ch5-gamma-sharpness: lambda_max(grad^2 L(W)) for the memories W of a gamma grid (M = 2),
-    equal to ||u_1 - u_2||^2 lambda_max(sum_x p(x) sigma(m_x) sigma(-m_x) e_x e_x^T)."""
+    equal to ||u_1 - u_2||^2 lambda_max(sum_x p(x) sigma(m_x) sigma(-m_x) e_x e_x^T).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        A task with M = 2.
+    gamma : (..., d) array-like
+        Points of the gamma-plane.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "gamma-plane sharpness"
     gamma = torch.as_tensor(gamma, dtype=DTYPE)
     lam = as_answer(name, answer)
@@ -127,7 +165,25 @@ def gamma_sharpness(answer, task, gamma):
 
 
 def stability_threshold(answer, task):
-    """Exercise ex-ch5-threshold: eta* = 2 / lambda_max(grad^2 L(W*)) at the cross-entropy minimizer W*."""
+    """Exercise ex-ch5-threshold: eta* = 2 / lambda_max(grad^2 L(W*)) at the cross-entropy minimizer W*.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        A non-separable task.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "stability threshold"
     eta = as_number(name, answer, EIG_HINT)
     star = minimize_loss(task, tol=1e-10)  # plenty for eta* to 1e-6

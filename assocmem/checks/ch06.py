@@ -14,7 +14,25 @@ from ._core import (
 
 
 def zero_one_optimum(answer, task):
-    """Exercise ex-ch6-sectors: min over W of L01(W) for a d = 2, M = 2 task, by enumerating sectors."""
+    """Exercise ex-ch6-sectors: min over W of L01(W) for a d = 2, M = 2 task, by enumerating sectors.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        A task with d = 2, M = 2.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "answer"
     got = as_number(
         name, answer, "Take the minimum over the sectors (e.g. .min().item())."
@@ -81,7 +99,25 @@ def zero_one_optimum(answer, task):
 
 def three_token_margins(answer, task):
     """Exercise ex-ch6-three-margins: margins of the cross-entropy minimizer of a non-separable N = 3, d = 2 task,
-    from prop-ch6-three-tokens; the reference is the Newton minimizer (am.zero_one.ce_minimizer)."""
+    from prop-ch6-three-tokens; the reference is the Newton minimizer (am.zero_one.ce_minimizer).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    task : Task
+        A non-separable task with N = 3, d = 2, M = 2.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "margins"
     got = as_answer(name, answer)
     if got.shape != (3,):

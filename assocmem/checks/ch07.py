@@ -19,6 +19,25 @@ def wk2_memory(answer, model, keys):
 
     The reference is ``am.transformer.wk2_margins(model, keys)``: query e_x = w_E(x), key
     u_x' = W_O1 W_V1 w_E(x'), memory W = W_K2^T.
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    model : MemoryTransformer
+        The model.
+    keys : (n,) int array-like
+        Tokens whose W_K2 margins are asked for.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
     """
     name = "W_K2 margins"
     got = as_answer(name, answer)
@@ -70,7 +89,25 @@ def wk2_memory(answer, model, keys):
 
 
 def forget_events(answer, margins):
-    """Exercise ex-ch7-forget: per-token count of positive -> non-positive transitions of m_t(x)."""
+    """Exercise ex-ch7-forget: per-token count of positive -> non-positive transitions of m_t(x).
+
+    Parameters
+    ----------
+    answer : array-like
+        The learner's answer (``...`` or None: no answer yet).
+    margins : (T+1, N) array-like
+        Margins along a run.
+
+    Returns
+    -------
+    None
+        Prints a line starting with ``PASSED`` when the answer is right.
+
+    Raises
+    ------
+    CheckError
+        With a hint, when the answer is wrong.
+    """
     name = "forget events"
     got = as_answer(name, answer)
     margins = torch.as_tensor(margins, dtype=DTYPE)

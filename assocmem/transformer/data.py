@@ -54,12 +54,27 @@ class TriggerTask:
 
     Parameters
     ----------
-    vocab_size : int      V, number of tokens (default 65, Birth's character vocabulary)
-    k : int               number of triggers (default 5, Birth's README example)
-    seq_len : int         T, positions per sequence (Birth: 256)
-    exponent : float      Zipf exponent of pi
-    sigma : float         strength of the random bigram preferences
-    seed : int            seed of the bigram model (not of the sequences)
+    vocab_size : int
+        V, number of tokens (default 65, Birth's character vocabulary).
+    k : int
+        Number of triggers (default 5, Birth's README example).
+    seq_len : int
+        T, positions per sequence (Birth: 256).
+    exponent : float
+        Zipf exponent of pi.
+    sigma : float
+        Strength of the random bigram preferences.
+    seed : int
+        Seed of the bigram model (not of the sequences).
+
+    Attributes
+    ----------
+    pi : (V,) tensor
+        Zipf weights of the tokens.
+    cond : (V, V) tensor
+        Transition probabilities p(j | i).
+    triggers : (k,) tensor
+        The trigger tokens 0..k-1.
     """
 
     def __init__(
@@ -198,3 +213,11 @@ def _run_chain(x0, maps):
         maps[:, T - 1].gather(1, starts[:, T - 1 : T]).long()
     )  # (B, 1) x_T = f_{T-1}(x_{T-1})
     return torch.cat([starts, last], 1)
+
+
+def _as_batch(name, batch):
+    if not isinstance(batch, Batch):
+        raise TypeError(
+            f"{name} must be a Batch (TriggerTask.sample), got {type(batch).__name__}"
+        )
+    return batch

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .._validate import DTYPE, as_int, as_seed
+from .data import _as_batch
 
 
 def _attention_probs(h, WK):
@@ -46,9 +47,19 @@ class MemoryTransformer(torch.nn.Module):
 
     Parameters
     ----------
-    vocab_size, d, max_len : int      V, embedding dimension, longest sequence
-    seed : int                        all random initial values come from torch.Generator(seed)
-    dtype : torch.dtype               float32 (default, as Birth) or float64
+    vocab_size, d, max_len : int
+        V, embedding dimension, longest sequence.
+    seed : int
+        All random initial values come from torch.Generator(seed).
+    dtype : torch.dtype
+        float32 (default, as Birth) or float64.
+
+    Attributes
+    ----------
+    tok, pos, WV1, WO1, WV2, WU : buffers
+        Frozen embeddings, positions, values, output and unembedding.
+    WK1, WK2, WO2 : torch.nn.Parameter
+        The trainable matrices.
     """
 
     def __init__(self, vocab_size=65, d=64, max_len=256, seed=0, dtype=torch.float32):
@@ -109,6 +120,32 @@ class MemoryTransformer(torch.nn.Module):
 
 
 def head_loss(logits, batch):
-    """Mean cross-entropy over the loss positions ``batch.mask`` (Birth's loss_head_only)."""
+    """Mean cross-entropy over the loss positions ``batch.mask`` (Birth's loss_head_only).
+
+    Parameters
+    ----------
+    logits : (B, T, V) tensor
+        Model outputs.
+    batch : Batch
+        The batch whose ``y`` and ``mask`` are used.
+
+    Returns
+    -------
+    torch.Tensor
+        0-d.
+    """
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 3:
+        raise TypeError(
+            f"logits must be a (B, T, V) tensor, got {type(logits).__name__}"
+        )
+    batch = _as_batch("batch", batch)
     m = batch.mask
     return F.cross_entropy(logits[m], batch.y[m])
+
+
+def _as_model(name, model):
+    if not isinstance(model, MemoryTransformer):
+        raise TypeError(
+            f"{name} must be a MemoryTransformer, got {type(model).__name__}"
+        )
+    return model

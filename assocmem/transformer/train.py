@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 
 from .._validate import DTYPE, as_int, as_lr, as_seed, as_steps
-from .model import MemoryTransformer, head_loss
+from .data import TriggerTask
+from .model import MemoryTransformer, _as_model, head_loss
 from .probes import wk2_margins, wo2_loss_grad, wo2_margins, wo2_problem, wo2_sharpness
 
 # the five tokens whose margins the shipped logs keep and chapter 7 plots: numpy's
@@ -53,7 +54,18 @@ class Run:
 
 
 def data_generators(data_seed):
-    """The (training stream, evaluation batch) generators of a run, both derived from ``data_seed``."""
+    """The (training stream, evaluation batch) generators of a run, both derived from ``data_seed``.
+
+    Parameters
+    ----------
+    data_seed : int
+        Seed >= 0.
+
+    Returns
+    -------
+    tuple
+        Two torch.Generator: the training stream and the evaluation batch.
+    """
     data_seed = as_seed("data_seed", data_seed)
     return torch.Generator().manual_seed(data_seed), torch.Generator().manual_seed(
         data_seed + 1_000_003
@@ -70,7 +82,33 @@ def train_wo2_only(
     The gradient is in closed form (``wo2_loss_grad``). With ``sharpness_iters`` > 0 the largest Hessian
     eigenvalue on the evaluation batch is tracked at every iterate by warm-started power iteration.
     The model itself is not modified.
+
+    Parameters
+    ----------
+    task : TriggerTask
+        The data.
+    model : MemoryTransformer
+        The model (not modified).
+    lrs : (L,) array-like
+        Step sizes > 0, one run each.
+    steps : int
+        SGD steps >= 0.
+    batch_size : int
+        Sequences per step.
+    data_seed : int
+        Seed of the batches (``data_generators``).
+    eval_size : int
+        Sequences of the evaluation batch.
+    sharpness_iters : int
+        Power-iteration steps per iterate (0: no sharpness).
+
+    Returns
+    -------
+    Run
+        With ``WO2`` the final matrices.
     """
+    task = _as_trigger_task("task", task)
+    model = _as_model("model", model)
     lrs = as_lr(lrs, max_ndim=1, name="lrs").reshape(-1)
     steps = as_steps(steps)
     batch_size = as_int("batch_size", batch_size, low=1)
@@ -136,7 +174,34 @@ def train_all(
     Every model starts from the same initialisation (``model_seed``). Probes are logged at every iterate,
     the fixed evaluation batch every ``eval_every`` steps and at the end. A run whose loss overflows keeps
     logging NaN rather than stopping the others.
+
+    Parameters
+    ----------
+    task : TriggerTask
+        The data.
+    lrs : (L,) array-like
+        Step sizes > 0, one run each.
+    steps : int
+        SGD steps >= 0.
+    batch_size : int
+        Sequences per step.
+    d : int
+        Embedding dimension.
+    model_seed, data_seed : int
+        Seeds of the initialisation and of the batches.
+    eval_every : int
+        Steps between evaluations.
+    eval_size : int
+        Sequences of the evaluation batch.
+    dtype : torch.dtype
+        Precision of the models.
+
+    Returns
+    -------
+    Run
+        With ``models`` the trained models.
     """
+    task = _as_trigger_task("task", task)
     lrs = as_lr(lrs, max_ndim=1, name="lrs").reshape(-1)
     steps = as_steps(steps)
     batch_size = as_int("batch_size", batch_size, low=1)
@@ -189,7 +254,20 @@ def train_all(
 
 
 def load_long_run(path=None):
-    """The shipped logs (``assocmem/data/ch7_long_run.json`` by default) as a dict."""
+    """The shipped logs (``assocmem/data/ch7_long_run.json`` by default) as a dict.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Another file written by ``python -m tools.regenerate_ch7``.
+
+    Returns
+    -------
+    dict
+        The logs, with their configuration under ``config``.
+    """
+    if path is not None and not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     path = (
         Path(__file__).parent.parent / "data" / "ch7_long_run.json"
         if path is None
@@ -197,3 +275,9 @@ def load_long_run(path=None):
     )
     with open(path) as f:
         return json.load(f)
+
+
+def _as_trigger_task(name, task):
+    if not isinstance(task, TriggerTask):
+        raise TypeError(f"{name} must be a TriggerTask, got {type(task).__name__}")
+    return task
