@@ -23,7 +23,8 @@ export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Every step prints its name, its start (UTC and epoch seconds) and, through bash's `time`, its
 # wall-clock seconds, so runs can be compared step by step: `make test 2>&1 | grep '^\['`.
-TIMED = @echo "[$@] start $$(date -u +%H:%M:%S) ($$(date +%s))"; TIMEFORMAT="[$@] %R s"; time
+STEP = $(if $(filter $(STAMP),$@),install,$@)
+TIMED = @echo "[$(STEP)] start $$(date -u +%H:%M:%S) ($$(date +%s))"; TIMEFORMAT="[$(STEP)] %R s"; time
 
 help:
 	@echo "make book      install into .venv and build the HTML book (_build/html/index.html)"
@@ -31,6 +32,8 @@ help:
 	@echo "make lint      ruff check and ruff format --check over $(LINTED)"
 	@echo "make unit      the package's unit tests and doctests"
 	@echo "make student   write the student edition of every chapter into student/"
+	@echo "make student-book  the student site, without solutions, into _build/student-html/"
+	@echo "make grade SUBMISSIONS=\"a.ipynb b.ipynb\"  grade submissions into grades.csv"
 	@echo "make lock      regenerate requirements.lock from requirements.txt in a fresh venv"
 	@echo "make mutation  break the package on purpose; the unit tests must notice"
 
@@ -87,7 +90,18 @@ unit: $(STAMP)
 
 # Student edition: solutions replaced by `...` stubs, {solution} blocks removed (tools/student.py).
 student: $(STAMP)
-	$(BIN)/python -m tools.student book student
+	$(BIN)/python -m tools.student book student --all-notebooks
+
+# The student site, _build/student-html/: the book without any solution, made from the notebooks that
+# `make book` executed (no execution, about a minute), then checked for answers (needs the answer values
+# that `make student-test` collects in _build/answers/).
+student-book: $(STAMP)
+	$(TIMED) $(BIN)/python -m tools.student --site
+	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_student_site.py
+
+# Grade submitted notebooks with the grader's own checkers: make grade SUBMISSIONS="a.ipynb b.ipynb"
+grade: $(STAMP)
+	$(BIN)/python -m tools.grade --out grades.csv $(SUBMISSIONS)
 
 # No solution survives in the student edition, and every auto-checked stub fails its check (runs the
 # chapters).
@@ -118,5 +132,6 @@ mutation: $(STAMP)
 clean:
 	rm -rf _build student book/api
 
-.PHONY: help install lock book vendor lint unit student student-test chromium browser notebooks test \
+.PHONY: help install lock book vendor lint unit student student-book grade student-test chromium browser \
+	notebooks test \
 	mutation clean

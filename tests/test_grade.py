@@ -1,11 +1,14 @@
-"""`make grade` (tools/grade.py): the verdict comes from the grader's own checkers, run on the values a
-submission computed; printed text, replaced checkers and a patched package never pass; a submission that
-loops or kills its kernel does not stop the others.
+"""`make grade` (tools/grade.py): the verdict comes from the grader's own checkers, run
+on
+the values a submission computed; printed text, replaced checkers and a patched package
+never pass; a submission that loops or kills its kernel does not stop the others.
 
-The submissions are small notebooks made from chapter 1's student edition: its two auto-checked exercise
-cells (margins, the outer-product memory), as handed out, after a one-line setup cell, with the learner's
-edits below. The expected verdicts are written here by hand, never computed by the grader.
+The submissions are small notebooks made from chapter 1's student edition: its two
+auto-checked exercise cells (margins, the outer-product memory), as handed out, after a
+one-line setup cell, with the learner's edits below. The expected verdicts are written
+here by hand, never computed by the grader.
 """
+
 import csv
 import time
 
@@ -30,12 +33,18 @@ RIGHT_W = "W = U[targets].T @ E"
 
 def _student_cells():
     st = notebooks.student_edition(notebooks.read(CHAPTER))
-    by_label = {c.metadata["assocmem"]["exercise"]: c for c in st.cells if "assocmem" in c.metadata}
+    by_label = {
+        c.metadata["assocmem"]["exercise"]: c
+        for c in st.cells
+        if "assocmem" in c.metadata
+    }
     return st, by_label[MARGINS], by_label[HEBBIAN]
 
 
 def submission(tmp_path, name, margins_code=None, hebbian_code=None, before=""):
-    """A submission: setup, optional extra cell, then the two exercise cells with the stub line replaced."""
+    """A submission: setup, optional extra cell, then the two exercise cells with the
+    stub line replaced.
+    """
     st, m_cell, h_cell = _student_cells()
     cells = [new_code_cell("import torch\nimport assocmem as am")]
     if before:
@@ -44,8 +53,14 @@ def submission(tmp_path, name, margins_code=None, hebbian_code=None, before=""):
         cell = nbformat.from_dict(dict(cell))
         if code is not None:
             lines = cell.source.splitlines()
-            k = next(i for i, ln in enumerate(lines) if ln.startswith("...  # your code here"))
-            cell.source = "\n".join(lines[:k] + code.strip("\n").splitlines() + lines[k + 1:])
+            k = next(
+                i
+                for i, ln in enumerate(lines)
+                if ln.startswith("...  # your code here")
+            )
+            cell.source = "\n".join(
+                lines[:k] + code.strip("\n").splitlines() + lines[k + 1 :]
+            )
         cells.append(cell)
     nb = nbformat.v4.new_notebook(cells=cells, metadata=st.metadata)
     nb.metadata["assocmem"] = {"source": CHAPTER.name}  # as `make student` writes it
@@ -62,29 +77,57 @@ def graded(tmp_path_factory):
         # wrong sign on margins; the outer-product stub left as handed out
         "wrong": submission(tmp, "wrong", RIGHT_MARGINS + "margins = -margins"),
         # no answer, but the confirmation line printed by hand
-        "printed": submission(tmp, "printed", 'print("Correct: margins checks out.")',
-                              'W = torch.zeros(256, 256)\nprint("Correct: hebbian checks out.")'),
+        "printed": submission(
+            tmp,
+            "printed",
+            'print("Correct: margins checks out.")',
+            'W = torch.zeros(256, 256)\nprint("Correct: hebbian checks out.")',
+        ),
         # the checkers replaced in the notebook by ones that always pass
-        "replaced": submission(tmp, "replaced", "margins = torch.zeros(4)", "W = torch.zeros(256, 256)",
-                               before="am.checks.margins = lambda *a, **k: print('Correct: margins')\n"
-                                      "am.checks.hebbian_memory = lambda *a, **k: None"),
-        # the package patched: every comparison true, CheckError harmless, the checks module swapped
-        "patched": submission(tmp, "patched", "margins = torch.zeros(4)", "W = torch.zeros(256, 256)",
-                              before="import sys, types\n"
-                                     "torch.allclose = lambda *a, **k: True\n"
-                                     "torch.equal = lambda *a, **k: True\n"
-                                     "am.checks.CheckError = type('CheckError', (Exception,), {})\n"
-                                     "fake = types.ModuleType('assocmem.checks')\n"
-                                     "fake.__getattr__ = lambda name: (lambda *a, **k: print('Correct: ok'))\n"
-                                     "sys.modules['assocmem.checks'] = am.checks = fake"),
+        "replaced": submission(
+            tmp,
+            "replaced",
+            "margins = torch.zeros(4)",
+            "W = torch.zeros(256, 256)",
+            before="am.checks.margins = lambda *a, **k: print('Correct: margins')\n"
+            "am.checks.hebbian_memory = lambda *a, **k: None",
+        ),
+        # the package patched: every comparison true, CheckError harmless, the checks
+        # module swapped
+        "patched": submission(
+            tmp,
+            "patched",
+            "margins = torch.zeros(4)",
+            "W = torch.zeros(256, 256)",
+            before="import sys, types\n"
+            "torch.allclose = lambda *a, **k: True\n"
+            "torch.equal = lambda *a, **k: True\n"
+            "am.checks.CheckError = type('CheckError', (Exception,), {})\n"
+            "fake = types.ModuleType('assocmem.checks')\n"
+            "fake.__getattr__ = lambda name: (lambda *a, **k: print('Correct: ok'))\n"
+            "sys.modules['assocmem.checks'] = am.checks = fake",
+        ),
         "loop": submission(tmp, "loop", "while True:\n    pass", RIGHT_W),
         "after_loop": submission(tmp, "after_loop", RIGHT_MARGINS, RIGHT_W),
         "exit": submission(tmp, "exit", "import os\nos._exit(1)", RIGHT_W),
     }
     out = tmp / "grades.csv"
     start = time.monotonic()
-    grade.main([*map(str, subs.values()), "--out", str(out), "--book", str(BOOK), "--cell-timeout", "15",
-                "--total-timeout", "60", "--jobs", "2"])
+    grade.main(
+        [
+            *map(str, subs.values()),
+            "--out",
+            str(out),
+            "--book",
+            str(BOOK),
+            "--cell-timeout",
+            "15",
+            "--total-timeout",
+            "60",
+            "--jobs",
+            "2",
+        ]
+    )
     seconds = time.monotonic() - start
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -147,12 +190,18 @@ def test_a_dying_kernel_is_an_error(graded):
 
 
 def test_the_check_call_comes_from_the_book_not_the_submission(tmp_path):
-    """A learner who edits the call (checking a value the grader does not expect) changes nothing."""
+    """A learner who edits the call (checking a value the grader does not expect)
+    changes nothing.
+    """
     path = submission(tmp_path, "edited", "margins = torch.zeros(4)")
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
         if cell.metadata.get("assocmem", {}).get("exercise") == MARGINS:
-            cell.metadata["assocmem"]["calls"][0]["args"] = ["margins", "torch.zeros(4, 3)", "targets"]
+            cell.metadata["assocmem"]["calls"][0]["args"] = [
+                "margins",
+                "torch.zeros(4, 3)",
+                "targets",
+            ]
     assert grade.plan(nb, BOOK)[0][2][0]["args"] == ["margins", "S", "targets"]
 
 

@@ -1,15 +1,18 @@
-"""The student edition (`make student`, tools/student.py) contains no answer, and every auto-checked
-exercise's stub fails its check with am.checks.CheckError.
+"""The student edition (`make student`, tools/student.py) contains no answer, and every
+auto-checked exercise's stub fails its check with am.checks.CheckError.
 
-Works for whatever chapters exist (book/NN_*.ipynb). The per-chapter execution test runs each chapter in a
-fresh kernel up to its last exercise-related cell: at every auto-checked cell it first runs the student stub
-(which must raise CheckError), then the solution (which must pass), so the cells after it see the same state as
-in the book. It then looks for the answers BY VALUE: the answer each auto-checked exercise computed (the first
-argument of its check call), every number printed or asserted by the cells that check a solution
-(``solution-check`` cells), and the numbers the worked solutions of hand-graded exercises state, each written
-as a reader would write it (`tools.student.reader_forms`), are searched for in the student edition. The values
-are saved in _build/answers/ for the test of the student site (tests/test_student_site.py).
+Works for whatever chapters exist (book/NN_*.ipynb). The per-chapter execution test runs
+each chapter in a fresh kernel up to its last exercise-related cell: at every
+auto-checked cell it first runs the student stub (which must raise CheckError), then the
+solution (which must pass), so the cells after it see the same state as in the book. It
+then looks for the answers BY VALUE: the answer each auto-checked exercise computed (the
+first argument of its check call), every number printed or asserted by the cells that
+check a solution (``solution-check`` cells), and the numbers the worked solutions of
+hand-graded exercises state, each written as a reader would write it
+(`tools.student.reader_forms`), are searched for in the student edition. The values are
+saved in _build/answers/ for the test of the student site (tests/test_student_site.py).
 """
+
 import ast
 import contextlib
 import json
@@ -34,29 +37,53 @@ def _ids(path):
 
 
 def _student_lines(nb):
-    return {ln.strip() for cell in nb.cells for ln in cell.source.splitlines() if ln.strip()}
+    return {
+        ln.strip() for cell in nb.cells for ln in cell.source.splitlines() if ln.strip()
+    }
 
 
-# ---- the transformation, on small made-up notebooks ----------------------------------------------------------
+# ---- the transformation, on small made-up notebooks --------------------------------
+
 
 def synthetic():
-    nb = new_notebook(cells=[
-        new_markdown_cell("# 9. Made up\n\n```{exercise} Square (coding, auto-checked)\n:label: ex-x-square\n"
-                          "Square `x`.\n```"),
-        new_code_cell("x = 3\nanswer = ...  # your answer\n# BEGIN SOLUTION\nsecret_helper = x * x\n"
-                      "answer = secret_helper\n# END SOLUTION\nam.checks.square(answer, x)"),
-        new_markdown_cell("````{solution} ex-x-square\n:class: dropdown\n```python\nsecret_helper = x * x\n```\n"
-                          "````\n\nText after the solution stays.\n\n```{exercise} Why (analytical)\n"
-                          ":label: ex-x-why\nExplain.\n```\n:::{solution} ex-x-why\n:class: dropdown\n"
-                          "Because of the hidden analytical argument.\n:::"),
-        new_code_cell("def double(v):\n    # BEGIN SOLUTION\n    hidden_out = 2 * v\n    return hidden_out\n"
-                      "    # END SOLUTION\nam.checks.double(double)"),
-        new_code_cell("# BEGIN SOLUTION\ny_solution = x + 1\n# END SOLUTION\nam.checks.plus_one(y_solution)"),
-        new_markdown_cell("```{solution-start} ex-x-why\n```\nGated solution text, hidden."),
-        new_code_cell("gated_solution_code = 1"),
-        new_markdown_cell("```{solution-end}\n```"),
-        new_markdown_cell("Closing remarks stay."),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# 9. Made up\n\n```{exercise} Square (coding, auto-checked)\n"
+                ":label: ex-x-square\n"
+                "Square `x`.\n```"
+            ),
+            new_code_cell(
+                "x = 3\nanswer = ...  # your answer\n# BEGIN SOLUTION\n"
+                "secret_helper = x * x\n"
+                "answer = secret_helper\n# END SOLUTION\nam.checks.square(answer, x)"
+            ),
+            new_markdown_cell(
+                "````{solution} ex-x-square\n:class: dropdown\n```python\n"
+                "secret_helper = x * x\n```\n"
+                "````\n\nText after the solution stays.\n\n"
+                "```{exercise} Why (analytical)\n"
+                ":label: ex-x-why\nExplain.\n```\n:::{solution} ex-x-why\n"
+                ":class: dropdown\n"
+                "Because of the hidden analytical argument.\n:::"
+            ),
+            new_code_cell(
+                "def double(v):\n    # BEGIN SOLUTION\n    hidden_out = 2 * v\n"
+                "    return hidden_out\n"
+                "    # END SOLUTION\nam.checks.double(double)"
+            ),
+            new_code_cell(
+                "# BEGIN SOLUTION\ny_solution = x + 1\n# END SOLUTION\n"
+                "am.checks.plus_one(y_solution)"
+            ),
+            new_markdown_cell(
+                "```{solution-start} ex-x-why\n```\nGated solution text, hidden."
+            ),
+            new_code_cell("gated_solution_code = 1"),
+            new_markdown_cell("```{solution-end}\n```"),
+            new_markdown_cell("Closing remarks stay."),
+        ]
+    )
     for k, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{k}"
     return nb
@@ -65,10 +92,21 @@ def synthetic():
 def test_stubs_keep_indentation_and_the_check_call():
     st = nbtools.student_edition(synthetic())
     code = [c.source for c in st.cells if c.cell_type == "code"]
-    assert code[0].splitlines() == ["x = 3", "answer = ...  # your answer", "...  # your code here",
-                                    "am.checks.square(answer, x)"]
-    assert code[1].splitlines() == ["def double(v):", "    return ...  # your code here", "am.checks.double(double)"]
-    assert code[2].splitlines() == ["y_solution = ...  # your code here", "am.checks.plus_one(y_solution)"]
+    assert code[0].splitlines() == [
+        "x = 3",
+        "answer = ...  # your answer",
+        "...  # your code here",
+        "am.checks.square(answer, x)",
+    ]
+    assert code[1].splitlines() == [
+        "def double(v):",
+        "    return ...  # your code here",
+        "am.checks.double(double)",
+    ]
+    assert code[2].splitlines() == [
+        "y_solution = ...  # your code here",
+        "am.checks.plus_one(y_solution)",
+    ]
     for source in code:
         compile(source, "<stub>", "exec")  # still valid Python
 
@@ -77,13 +115,29 @@ def test_solutions_are_removed_and_the_rest_kept():
     nb = synthetic()
     st = nbtools.student_edition(nb)
     text = "\n".join(c.source for c in st.cells)
-    for gone in ("secret_helper", "hidden_out", "hidden analytical argument", "Gated solution", "gated_solution_code",
-                 "{solution", "BEGIN SOLUTION", "END SOLUTION"):
+    for gone in (
+        "secret_helper",
+        "hidden_out",
+        "hidden analytical argument",
+        "Gated solution",
+        "gated_solution_code",
+        "{solution",
+        "BEGIN SOLUTION",
+        "END SOLUTION",
+    ):
         assert gone not in text, gone
-    for kept in ("Text after the solution stays.", "Closing remarks stay.", ":label: ex-x-why", "{exercise}"):
+    for kept in (
+        "Text after the solution stays.",
+        "Closing remarks stay.",
+        ":label: ex-x-why",
+        "{exercise}",
+    ):
         assert kept in text, kept
-    assert [{k: c.metadata["assocmem"][k] for k in ("exercise", "checks")}
-            for c in st.cells if c.cell_type == "code"] == [
+    assert [
+        {k: c.metadata["assocmem"][k] for k in ("exercise", "checks")}
+        for c in st.cells
+        if c.cell_type == "code"
+    ] == [
         {"exercise": "ex-x-square", "checks": ["square"]},
         {"exercise": "ex-x-why", "checks": ["double"]},
         {"exercise": "ex-x-why", "checks": ["plus_one"]},
@@ -94,7 +148,9 @@ def test_solutions_are_removed_and_the_rest_kept():
 def test_exercise_inventory():
     exs = nbtools.exercises(synthetic())
     assert [(e["label"], e["kind"], e["checks"]) for e in exs] == [
-        ("ex-x-square", "coding", ["square"]), ("ex-x-why", "analytical", ["double", "plus_one"])]
+        ("ex-x-square", "coding", ["square"]),
+        ("ex-x-why", "analytical", ["double", "plus_one"]),
+    ]
 
 
 def test_unbalanced_markers_are_an_error():
@@ -105,10 +161,22 @@ def test_unbalanced_markers_are_an_error():
 def test_lines_after_the_check_call_and_solution_checks_are_dropped():
     nb = synthetic()
     nb.cells[1].source += "\nassert answer == 9  # the answer, given away"
-    nb.cells.insert(2, new_code_cell("print(f'answer: {answer:.3f}')", metadata={"tags": ["solution-check"]}))
-    nb.cells.insert(3, new_code_cell("hidden = 0.618  # verifies a claim of a solution",
-                                     metadata={"tags": ["remove-cell"]}))
-    nb.cells.insert(0, new_code_cell("setup = 1", metadata={"tags": ["remove-cell"]}))  # not exercise-related
+    nb.cells.insert(
+        2,
+        new_code_cell(
+            "print(f'answer: {answer:.3f}')", metadata={"tags": ["solution-check"]}
+        ),
+    )
+    nb.cells.insert(
+        3,
+        new_code_cell(
+            "hidden = 0.618  # verifies a claim of a solution",
+            metadata={"tags": ["remove-cell"]},
+        ),
+    )
+    nb.cells.insert(
+        0, new_code_cell("setup = 1", metadata={"tags": ["remove-cell"]})
+    )  # not exercise-related
     text = "\n".join(c.source for c in nbtools.student_edition(nb).cells)
     assert "answer == 9" not in text and "answer:" not in text and "0.618" not in text
     assert "setup = 1" in text
@@ -117,20 +185,45 @@ def test_lines_after_the_check_call_and_solution_checks_are_dropped():
 def test_calls_are_recorded_for_the_grader():
     st = nbtools.student_edition(synthetic())
     meta = [c.metadata["assocmem"] for c in st.cells if "assocmem" in c.metadata]
-    assert meta[0]["calls"] == [{"checker": "square", "args": ["answer", "x"], "keywords": {}}]
-    assert meta[1]["calls"] == [{"checker": "double", "args": ["double"], "keywords": {}}]
+    assert meta[0]["calls"] == [
+        {"checker": "square", "args": ["answer", "x"], "keywords": {}}
+    ]
+    assert meta[1]["calls"] == [
+        {"checker": "double", "args": ["double"], "keywords": {}}
+    ]
 
 
 def test_reader_forms():
     assert {"0.374", "0.3740"} <= student.reader_forms(-0.37402)
-    assert "0.37" not in student.reader_forms(-0.37402)  # two digits: too common to search for
-    assert student.reader_forms(2409.0) == {"2409"} and student.reader_forms(12) == set()
+    assert "0.37" not in student.reader_forms(
+        -0.37402
+    )  # two digits: too common to search for
+    assert (
+        student.reader_forms(2409.0) == {"2409"} and student.reader_forms(12) == set()
+    )
     assert "[0.5, 0.95]" in student.reader_forms([0.5, 0.95])
-    assert student.find_leaks({"0.374"}, {"a": "x = 0.3741", "b": "K + 0.374) < 5e-4"}) == [
-        ("0.374", "b", "K + 0.374) < 5e-4")]
+    assert student.find_leaks(
+        {"0.374"}, {"a": "x = 0.3741", "b": "K + 0.374) < 5e-4"}
+    ) == [("0.374", "b", "K + 0.374) < 5e-4")]
 
 
-# ---- the real chapters -------------------------------------------------------------------------------------
+# ---- the real chapters -------------------------------------------------------------
+
+
+def test_problem_sets_are_up_to_date(tmp_path):
+    """book/problems/ is what `python -m tools.problem_sets` makes from the current
+    chapters.
+    """
+    from tools import problem_sets
+
+    for week in problem_sets.WEEKS:
+        stored = nbtools.read(BOOK / "problems" / f"{week}.ipynb")
+        fresh = problem_sets.write(week, tmp_path / f"{week}.ipynb", BOOK)
+        assert [c.source for c in stored.cells] == [c.source for c in fresh.cells], (
+            f"book/problems/{week}.ipynb is out of date: "
+            "run python -m tools.problem_sets"
+        )
+
 
 def test_make_student_writes_every_chapter(tmp_path):
     student.main(BOOK, tmp_path, "--all-notebooks")
@@ -139,27 +232,39 @@ def test_make_student_writes_every_chapter(tmp_path):
     for path in tmp_path.glob("*.ipynb"):
         nb = nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
-        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
+            path.name
+        )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_ids)
 def test_no_solution_survives(path):
     nb = nbtools.read(path)
     st = nbtools.student_edition(nb)
-    leaked = [ln for ln in nbtools.solution_text(nb) if ln.strip() in _student_lines(st)]
+    leaked = [
+        ln for ln in nbtools.solution_text(nb) if ln.strip() in _student_lines(st)
+    ]
     assert not leaked, f"{path.name}: solution lines in the student edition: {leaked}"
     for cell in st.cells:
         assert "BEGIN SOLUTION" not in cell.source and "END SOLUTION" not in cell.source
         if cell.cell_type == "markdown":
-            assert not [d for d in nbtools.directives(cell.source) if d[0].startswith("solution")], cell.source
+            assert not [
+                d
+                for d in nbtools.directives(cell.source)
+                if d[0].startswith("solution")
+            ], cell.source
     for ex in nbtools.exercises(nb):
-        assert ex["label"], f"{path.name}: an auto-checked cell comes before any {{exercise}} block"
+        assert ex["label"], (
+            f"{path.name}: an auto-checked cell comes before any {{exercise}} block"
+        )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_ids)
 def test_directive_fences_are_nested_properly(path):
-    """A ``` code block inside a ``` {solution} closes the solution early: the rest of the answer then shows in
-    the page and in the student edition. The outer fence must be longer (````{solution} ... ````)."""
+    """A ``` code block inside a ``` {solution} closes the solution early: the rest of
+    the
+    answer then shows in the page and in the student edition. The outer fence must be
+    longer (````{solution} ... ````)."""
     bad = []
     for cell in nbtools.read(path).cells:
         if cell.cell_type != "markdown":
@@ -168,41 +273,62 @@ def test_directive_fences_are_nested_properly(path):
             for ln in body:
                 inner = re.match(r"^[ \t]*(`{3,}|:{3,})\S", ln)
                 if inner and inner[1][0] == fence[0] and len(inner[1]) >= len(fence):
-                    bad.append(f"{{{name}}} {arg}: {ln.strip()!r} inside a {fence!r} fence ends the block early")
+                    bad.append(
+                        f"{{{name}}} {arg}: {ln.strip()!r} inside a {fence!r} fence "
+                        "ends the block early"
+                    )
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
 
 
-CHECKED = [p for p in CHAPTERS if any(e["check_cells"] for e in nbtools.exercises(nbtools.read(p)))
-           or nbtools.exercise_related(nbtools.read(p))]
+CHECKED = [
+    p
+    for p in CHAPTERS
+    if any(e["check_cells"] for e in nbtools.exercises(nbtools.read(p)))
+    or nbtools.exercise_related(nbtools.read(p))
+]
 
 
 def _answer_values(client, calls, index):
-    """The answers (first arguments) of a cell's check calls, read from the kernel as JSON."""
+    """The answers (first arguments) of a cell's check calls, read from the kernel as
+    JSON.
+    """
     exprs = ", ".join(f"({c['args'][0]})" for c in calls if c["args"])
-    probe = new_code_cell(f"print('\\x1eANSWERS' + (lambda ns: exec({grade.KERNEL_DUMP!r}, ns) or "
-                          f"ns['dump']([{exprs}], {{}}))({{}}))")
+    probe = new_code_cell(
+        f"print('\\x1eANSWERS' + (lambda ns: exec({grade.KERNEL_DUMP!r}, ns) or "
+        f"ns['dump']([{exprs}], {{}}))({{}}))"
+    )
     client.execute_cell(probe, index)
-    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
-    return [grade.decode(v) for v in json.loads(text.split("\x1eANSWERS", 1)[1])["args"]]
+    text = "".join(
+        o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream"
+    )
+    return [
+        grade.decode(v) for v in json.loads(text.split("\x1eANSWERS", 1)[1])["args"]
+    ]
 
 
 def _plain_numbers(value, limit=10):
-    """The numbers of an answer a reader would write down: a scalar, or a tensor of at most ``limit`` values."""
+    """The numbers of an answer a reader would write down: a scalar, or a tensor of at
+    most ``limit`` values.
+    """
     import torch
 
     if isinstance(value, torch.Tensor) and value.numel() <= limit:
         value = value.tolist()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return [float(value)]
-    if isinstance(value, (list, tuple)) and len(value) <= limit and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) <= limit
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
         return [list(map(float, value))]
     return []
 
 
 def _stated_numbers(nb, related):
-    """Numbers that cells checking a solution assert (literals, not tolerances), and the decimals that the worked
-    solutions of exercises state, minus those the exercise statements give."""
+    """Numbers that cells checking a solution assert (literals, not tolerances), and the
+    decimals that the worked solutions of exercises state, minus those the exercise
+    statements give."""
     found, given = [], set()
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -210,8 +336,12 @@ def _stated_numbers(nb, related):
                 text = "\n".join(body)
                 if name in ("exercise", "exercise-start"):
                     given |= set(student.numbers_in(text))
-                elif name in nbtools.SOLUTION_DIRECTIVES:  # decimals only: integers there are mostly data
-                    found += [float(m) for m in student.NUMBER.findall(text) if "." in m]
+                elif (
+                    name in nbtools.SOLUTION_DIRECTIVES
+                ):  # decimals only: integers there are mostly data
+                    found += [
+                        float(m) for m in student.NUMBER.findall(text) if "." in m
+                    ]
         elif index in related:
             with contextlib.suppress(SyntaxError):
                 for node in ast.walk(ast.parse(cell.source)):
@@ -227,13 +357,23 @@ def test_stubs_fail_their_checks_and_no_answer_leaks(path):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    from tools import kernel_wait
+
+    kernel_wait.install()  # a reply whose wake-up is lost is picked up within 0.5 s
     nb = nbtools.read(path)
     st = nbtools.student_edition(nb)
     stub_of = {c["id"]: c for c in st.cells}
     checked = {i for ex in nbtools.exercises(nb) for i in ex["check_cells"]}
     related = nbtools.exercise_related(nb)
-    nb.cells = nb.cells[:max(checked | related) + 1]  # nothing after the last exercise matters here
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}})
+    nb.cells = nb.cells[
+        : max(checked | related) + 1
+    ]  # nothing after the last exercise matters here
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(BOOK)}},
+    )
     failures, values = [], []
     with _kernel(client):
         for index, cell in enumerate(nb.cells):
@@ -246,28 +386,51 @@ def test_stubs_fail_their_checks_and_no_answer_leaks(path):
                     failures.append(f"cell {index}: the stub ran without error")
                 except CellExecutionError as err:
                     if err.ename != "CheckError":
-                        failures.append(f"cell {index}: the stub raised {err.ename}: {err.evalue}")
-            client.execute_cell(cell, index)  # the solution: must pass, and sets the state for what follows
+                        failures.append(
+                            f"cell {index}: the stub raised {err.ename}: {err.evalue}"
+                        )
+            client.execute_cell(
+                cell, index
+            )  # the solution: must pass, and sets the state for what follows
             if index in checked:
-                for v in _answer_values(client, nbtools.check_calls(cell.source), index):
+                for v in _answer_values(
+                    client, nbtools.check_calls(cell.source), index
+                ):
                     values += _plain_numbers(v)
             if index in related:  # every number a solution check prints
-                text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                               for o in cell.outputs)
+                text = "".join(
+                    o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                    for o in cell.outputs
+                )
                 values += student.numbers_in(text)
     assert not failures, f"{path.name}:\n" + "\n".join(failures)
     values += _stated_numbers(nbtools.read(path), related)
     forms = set().union(*(student.reader_forms(v) for v in values)) if values else set()
-    # Numbers the chapter's main text (before its first exercise) states are data, not answers.
-    first = min((e["cell"] for e in nbtools.exercises(nbtools.read(path))), default=len(nb.cells))
+    # Numbers the main text (before the first exercise) states are data, not answers ...
+    first = min(
+        (e["cell"] for e in nbtools.exercises(nbtools.read(path))),
+        default=len(nb.cells),
+    )
     main_ids = {c["id"] for c in nbtools.read(path).cells[:first]}
-    main = {f"main {c['id']}": c.source for c in st.cells if c["id"] in main_ids}
-    forms -= {form for form, _, _ in student.find_leaks(forms, main)}
-    texts = {f"{path.name} cell {k} ({c['id']})": c.source for k, c in enumerate(st.cells)}
+    given = {f"main {c['id']}": c.source for c in st.cells if c["id"] in main_ids}
+    # ... and so are those an exercise's statement gives
+    given |= {
+        f"statement {k}": arg + "\n" + "\n".join(body)
+        for k, c in enumerate(st.cells)
+        if c.cell_type == "markdown"
+        for name, arg, _, body, _, _ in nbtools.directives(c.source)
+        if name in ("exercise", "exercise-start")
+    }
+    forms -= {form for form, _, _ in student.find_leaks(forms, given)}
+    texts = {
+        f"{path.name} cell {k} ({c['id']})": c.source for k, c in enumerate(st.cells)
+    }
     leaks = student.find_leaks(forms, texts)
     ANSWERS.mkdir(parents=True, exist_ok=True)
     (ANSWERS / f"{path.stem}.json").write_text(json.dumps(sorted(forms), indent=0))
-    assert not leaks, f"{path.name}: answers in the student edition:\n" + "\n".join(map(str, leaks))
+    assert not leaks, f"{path.name}: answers in the student edition:\n" + "\n".join(
+        map(str, leaks)
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_ids)
@@ -280,8 +443,10 @@ def test_cells_checking_a_solution_are_dropped(path):
 
 @contextlib.contextmanager
 def _kernel(client, attempts=3):
-    """client.setup_kernel(), retried when the kernel dies while starting (seen once in CI with two xdist
-    workers starting kernels at the same moment: "Kernel died before replying to kernel_info")."""
+    """client.setup_kernel(), retried when the kernel dies while starting (seen once in
+    CI
+    with two xdist workers starting kernels at the same moment: "Kernel died before
+    replying to kernel_info")."""
     for attempt in range(attempts):
         cm = client.setup_kernel()
         try:

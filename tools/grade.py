@@ -2,45 +2,55 @@
 
 Usage::
 
-    python -m tools.grade [--out grades.csv] [--book book] [--cell-timeout 300] [--total-timeout 1800]
-                          [--jobs 1] submission.ipynb [...]
+    python -m tools.grade [--out grades.csv] [--book book] [--cell-timeout 300]
+                          [--total-timeout 1800] [--jobs 1] submission.ipynb [...]
 
-One CSV row per check call of every auto-checked exercise cell and submission, with the columns
-``submission, exercise, checker, status, detail``:
+One CSV row per check call of every auto-checked exercise cell and submission, with the
+columns ``submission, exercise, checker, status, detail``:
 
     passed      the grader's checker accepted the answer
     wrong       the grader's checker raised CheckError; its hint is the detail
     no answer   the answer is still the stub's ``...``
-    error       the cell raised an exception, the answer could not be read, or the kernel died
-    timeout     the cell, or the whole submission, ran out of time (the cells after it are not run)
+    error       the cell raised an exception, the answer could not be read, or the
+                kernel died
+    timeout     the cell, or the whole submission, ran out of time (the cells after it
+                are not run)
 
 How a verdict is reached (the same idea as otter-grader, without its dependency):
 
-1. **What to check.** The student edition (`tools.notebooks.student_edition`) writes into each auto-checked
-   cell the checkers it calls and the source text of their arguments (``calls``; the first argument is the
-   answer). When the submission names its chapter (notebook metadata ``assocmem.source``) and that chapter is
-   in ``--book``, the grader regenerates the student edition from the book and takes the calls from there, by
-   cell id: a learner who edits the call or the metadata changes nothing.
-2. **Running the submission.** Each submission is copied into a temporary folder of its own and run by a
-   separate process (``python -m tools.grade --run-one``) in a fresh Jupyter kernel started in that folder,
-   with a per-cell and a total time limit. The kernel's stdout and stderr are read from the kernel's messages
-   and never reach the grader's output. Every code cell runs in order, errors allowed, up to the last
-   auto-checked cell. In an auto-checked cell, the top-level statements that call a checker are removed; after
-   the rest of the cell ran, the kernel evaluates the argument expressions and returns their values as JSON
-   (as a ``user_expressions`` result of the execute request, not as printed text): tensors as
-   dtype/shape/values, numbers, strings, lists, ``am.Task`` as its E/U/p/targets, a torch module as its
-   tensors. Anything else, including a function, is not sent: that check is an ``error`` ("function answers
-   are graded by hand"), since no function of the submission ever runs outside its kernel.
-3. **The verdict.** This process imported ``assocmem`` and every one of its modules before any submission
-   ran, and keeps its own references to the checkers. It rebuilds the values and calls its own checker on
-   them. Text a submission prints never counts, and nothing a notebook does to ``am.checks`` or to the
-   package in its kernel reaches this process.
+1. **What to check.** The student edition (`tools.notebooks.student_edition`) writes
+   into each auto-checked cell the checkers it calls and the source text of their
+   arguments (``calls``; the first argument is the answer). When the submission names
+   its chapter (notebook metadata ``assocmem.source``) and that chapter is in
+   ``--book``, the grader regenerates the student edition from the book and takes the
+   calls from there, by cell id: a learner who edits the call or the metadata changes
+   nothing.
+2. **Running the submission.** Each submission is copied into a temporary folder of its
+   own and run by a separate process (``python -m tools.grade --run-one``) in a fresh
+   Jupyter kernel started in that folder, with a per-cell and a total time limit. The
+   kernel's stdout and stderr are read from the kernel's messages and never reach the
+   grader's output. Every code cell runs in order, errors allowed, up to the last
+   auto-checked cell. In an auto-checked cell, the top-level statements that call a
+   checker are removed; after the rest of the cell ran, the kernel evaluates the
+   argument expressions and returns their values as JSON (as a ``user_expressions``
+   result of the execute request, not as printed text): tensors as dtype/shape/values,
+   numbers, strings, lists, ``am.Task`` as its E/U/p/targets, a torch module as its
+   tensors. Anything else, including a function, is not sent: that check is an ``error``
+   ("function answers are graded by hand"), since no function of the submission ever
+   runs outside its kernel.
+3. **The verdict.** This process imported ``assocmem`` and every one of its modules
+   before any submission ran, and keeps its own references to the checkers. It rebuilds
+   the values and calls its own checker on them. Text a submission prints never counts,
+   and nothing a notebook does to ``am.checks`` or to the package in its kernel reaches
+   this process.
 
-A submission that loops forever gets ``timeout`` rows, one that calls ``os._exit`` or kills its kernel gets
-``error`` rows, and the next submission is graded as usual. The submission runs with the instructor's
-account: its code can read and write the instructor's files. For a class whose code you do not trust, run
-``make grade`` in a container or a throw-away account.
+A submission that loops forever gets ``timeout`` rows, one that calls ``os._exit`` or
+kills its kernel gets ``error`` rows, and the next submission is graded as usual. The
+submission runs with the instructor's account: its code can read and write the
+instructor's files. For a class whose code you do not trust, run ``make grade`` in a
+container or a throw-away account.
 """
+
 import argparse
 import ast
 import contextlib
@@ -71,28 +81,38 @@ MAX_VALUE_BYTES = 50_000_000
 NO_ANSWER = "no answer yet"
 
 
-# ---- the plan: which calls to check in which cells ----------------------------------------------------------
+# ---- the plan: which calls to check in which cells ---------------------------------
+
 
 def _calls_of(cell):
     meta = cell.get("metadata", {}).get("assocmem", {})
     if "calls" in meta:
         return meta.get("exercise"), meta["calls"]
-    if "checks" in meta:  # an older student edition: argument texts read from the cell's own call
-        return meta.get("exercise"), [{k: c[k] for k in ("checker", "args", "keywords")}
-                                      for c in notebooks.check_calls(cell.source)]
+    if (
+        "checks" in meta
+    ):  # an older student edition: argument texts read from the cell's own call
+        return meta.get("exercise"), [
+            {k: c[k] for k in ("checker", "args", "keywords")}
+            for c in notebooks.check_calls(cell.source)
+        ]
     return None
 
 
 def plan(nb, book_dir=None):
-    """[(cell id, exercise label, [calls])] of the auto-checked cells of a submission, in order.
+    """[(cell id, exercise label, [calls])] of the auto-checked cells of a submission,
+    in
+    order.
 
-    Taken from the student edition of the submission's source chapter in ``book_dir`` when there is one (a
-    learner cannot change what is checked), else from the submission's own metadata, else (an instructor's
-    notebook with solutions) from the check calls of its exercise cells.
+    Taken from the student edition of the submission's source chapter in ``book_dir``
+    when there is one (a learner cannot change what is checked), else from the
+    submission's own metadata, else (an instructor's notebook with solutions) from the
+    check calls of its exercise cells.
     """
     source = nb.metadata.get("assocmem", {}).get("source")
     if book_dir and source:
-        trusted = [p for p in notebooks.all_notebooks(book_dir) if p.name == Path(source).name]
+        trusted = [
+            p for p in notebooks.all_notebooks(book_dir) if p.name == Path(source).name
+        ]
         if trusted:
             nb = notebooks.student_edition(notebooks.read(trusted[0]))
     found = []
@@ -103,8 +123,10 @@ def plan(nb, book_dir=None):
     if not found:
         for ex in notebooks.exercises(nb):
             for i in ex["check_cells"]:
-                calls = [{k: c[k] for k in ("checker", "args", "keywords")}
-                         for c in notebooks.check_calls(nb.cells[i].source)]
+                calls = [
+                    {k: c[k] for k in ("checker", "args", "keywords")}
+                    for c in notebooks.check_calls(nb.cells[i].source)
+                ]
                 found.append((nb.cells[i].get("id"), ex["label"], calls))
     return found
 
@@ -116,62 +138,49 @@ def without_check_calls(source):
     return "\n".join(ln for k, ln in enumerate(source.splitlines(), 1) if k not in drop)
 
 
-# ---- inside the kernel: the values of the checker's arguments as JSON ---------------------------------------
+# ---- inside the kernel: the values of the checker's arguments as JSON --------------
 
-# Runs in the submission's kernel, in a namespace of its own. What it returns is only ever data.
-KERNEL_DUMP = r'''
-def dump(args, kwargs):
-    import json
-    def enc(v, depth=0):
-        if depth > 12:
-            raise TypeError("the answer is nested too deeply")
-        if v is None or isinstance(v, (bool, str)):
-            return v
-        if v is Ellipsis:
-            return {"__kind__": "ellipsis"}
-        if isinstance(v, int):
-            return int(v)
-        if isinstance(v, float):
-            return float(v)
-        kind = type(v).__module__.split(".")[0] + "." + type(v).__name__
-        if hasattr(v, "detach") and hasattr(v, "dtype") and kind.startswith("torch."):
-            t = v.detach().cpu()
-            return {"__kind__": "tensor", "dtype": str(t.dtype).replace("torch.", ""),
-                    "shape": list(t.shape), "data": t.reshape(-1).tolist()}
-        if kind.startswith("numpy."):
-            if hasattr(v, "shape") and v.shape != ():
-                return {"__kind__": "tensor", "dtype": str(v.dtype), "shape": list(v.shape),
-                        "data": v.reshape(-1).tolist()}
-            return enc(v.item(), depth + 1)
-        if isinstance(v, (list, tuple)):
-            return {"__kind__": type(v).__name__ if type(v) in (list, tuple) else "list",
-                    "items": [enc(x, depth + 1) for x in v]}
-        if isinstance(v, dict):
-            return {"__kind__": "dict", "items": {str(k): enc(x, depth + 1) for k, x in v.items()}}
-        if kind == "assocmem.Task":
-            return {"__kind__": "task", "fields": {k: enc(getattr(v, k), depth + 1)
-                                                   for k in ("E", "U", "p", "targets")}}
-        if hasattr(v, "named_parameters") and hasattr(v, "named_buffers"):
-            tensors = dict(v.named_parameters())
-            tensors.update(v.named_buffers())
-            attrs = {k: x for k, x in vars(v).items() if isinstance(x, (int, float)) and not k.startswith("_")}
-            return {"__kind__": "module", "tensors": {k: enc(x, depth + 1) for k, x in tensors.items()
-                                                      if "." not in k}, "attrs": attrs}
-        if callable(v):
-            raise TypeError("function answers are graded by hand: the grader runs no submitted function")
-        raise TypeError(f"cannot send a {type(v).__name__} to the grader")
-    return json.dumps({"args": [enc(a) for a in args], "kwargs": {k: enc(x) for k, x in kwargs.items()}})
-'''
+# Runs in the submission's kernel, in a namespace of its own. What it returns is only
+# ever data.
+KERNEL_DUMP = r"""
+def dump(args, kwargs): import json def enc(v, depth=0): if depth > 12: raise
+TypeError("the answer is nested too deeply") if v is None or isinstance(v, (bool, str)):
+return v if v is Ellipsis: return {"__kind__": "ellipsis"} if isinstance(v, int): return
+int(v) if isinstance(v, float): return float(v) kind = type(v).__module__.split(".")[0]
++ "." + type(v).__name__ if hasattr(v, "detach") and hasattr(v, "dtype") and
+kind.startswith("torch."): t = v.detach().cpu() return {"__kind__": "tensor", "dtype":
+str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "data":
+t.reshape(-1).tolist()} if kind.startswith("numpy."): if hasattr(v, "shape") and v.shape
+!= (): return {"__kind__": "tensor", "dtype": str(v.dtype), "shape": list(v.shape),
+"data": v.reshape(-1).tolist()} return enc(v.item(), depth + 1) if isinstance(v, (list,
+tuple)): return {"__kind__": type(v).__name__ if type(v) in (list, tuple) else "list",
+"items": [enc(x, depth + 1) for x in v]} if isinstance(v, dict): return {"__kind__":
+"dict", "items": {str(k): enc(x, depth + 1) for k, x in v.items()}} if kind ==
+"assocmem.Task": return {"__kind__": "task", "fields": {k: enc(getattr(v, k), depth + 1)
+for k in ("E", "U", "p", "targets")}} if hasattr(v, "named_parameters") and hasattr(v,
+"named_buffers"): tensors = dict(v.named_parameters()) tensors.update(v.named_buffers())
+attrs = {k: x for k, x in vars(v).items() if isinstance(x, (int, float)) and not
+k.startswith("_")} return {"__kind__": "module", "tensors": {k: enc(x, depth + 1) for k,
+x in tensors.items() if "." not in k}, "attrs": attrs} if callable(v): raise
+TypeError("function answers are graded by hand: the grader runs no submitted function")
+raise TypeError(f"cannot send a {type(v).__name__} to the grader") return
+json.dumps({"args": [enc(a) for a in args], "kwargs": {k: enc(x) for k, x in
+kwargs.items()}})
+              """
 
 
 def capture_expression(call):
-    """The user expression that makes the kernel return the JSON of a call's argument values."""
+    """The user expression that makes the kernel return the JSON of a call's argument
+    values.
+    """
     args = ", ".join(f"({a})" for a in call["args"])
     kwargs = ", ".join(f"{k!r}: ({v})" for k, v in call["keywords"].items())
-    return f"(lambda ns: exec({KERNEL_DUMP!r}, ns) or ns['dump']([{args}], {{{kwargs}}}))({{}})"
+    dump = f"ns['dump']([{args}], {{{kwargs}}})"
+    return f"(lambda ns: exec({KERNEL_DUMP!r}, ns) or {dump})({{}})"
 
 
-# ---- the runner: one submission, one kernel (python -m tools.grade --run-one) -------------------------------
+# ---- the runner: one submission, one kernel (python -m tools.grade --run-one) ------
+
 
 class CellTimeout(Exception):
     pass
@@ -182,9 +191,16 @@ class KernelDied(Exception):
 
 
 def _execute(km, kc, code, timeout, user_expressions=None):
-    """Run code in the kernel: (reply content, error "Name: value" or None). Raises CellTimeout, KernelDied."""
-    msg_id = kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False,
-                        user_expressions=user_expressions or {})
+    """Run code in the kernel: (reply content, error "Name: value" or None). Raises
+    CellTimeout, KernelDied.
+    """
+    msg_id = kc.execute(
+        code,
+        store_history=False,
+        allow_stdin=False,
+        stop_on_error=False,
+        user_expressions=user_expressions or {},
+    )
     deadline, error, idle = time.monotonic() + timeout, None, False
     while not idle:
         remaining = deadline - time.monotonic()
@@ -217,8 +233,10 @@ def _execute(km, kc, code, timeout, user_expressions=None):
 
 
 def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
-    """Run a submission in a fresh kernel (cwd: the submission's folder) and write one JSON line per check
-    call to ``results``: {"cell", "call", "status": "value" | "error" | "timeout", "value" | "detail"}."""
+    """Run a submission in a fresh kernel (cwd: the submission's folder) and write one
+    JSON
+    line per check call to ``results``: {"cell", "call", "status": "value" | "error" |
+    "timeout", "value" | "detail"}."""
     from jupyter_client import KernelManager
 
     start = time.monotonic()
@@ -226,9 +244,14 @@ def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
     checked = {cid: calls for cid, _, calls in plan(nb)}
     ids = [c.get("id") for c in nb.cells if c.cell_type == "code"]
     last = max((k for k, cid in enumerate(ids) if cid in checked), default=-1)
-    env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(
+        os.environ,
+        MPLBACKEND="Agg",
+        OMP_NUM_THREADS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
     km = KernelManager(kernel_name="python3")
-    out = open(results, "w")
+    out = open(results, "w")  # noqa: SIM115 - closed in the finally below
 
     def emit(**row):
         out.write(json.dumps(row) + "\n")
@@ -242,7 +265,7 @@ def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
     stop = None  # (status, detail) for every call not reached
     try:
         kc.wait_for_ready(timeout=min(60, total_timeout))
-        code_cells = [c for c in nb.cells if c.cell_type == "code"][:last + 1]
+        code_cells = [c for c in nb.cells if c.cell_type == "code"][: last + 1]
         for k, cell in enumerate(code_cells):
             calls = checked.get(cell.get("id"))
             if stop:
@@ -255,21 +278,37 @@ def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
                     _execute(km, kc, cell.source, timeout)
                     continue
                 exprs = {f"call{j}": capture_expression(c) for j, c in enumerate(calls)}
-                reply, error = _execute(km, kc, without_check_calls(cell.source), timeout, exprs)
+                reply, error = _execute(
+                    km, kc, without_check_calls(cell.source), timeout, exprs
+                )
             except (CellTimeout, KernelDied) as err:
                 if isinstance(err, CellTimeout):
                     limit = "cell" if timeout == cell_timeout else "total"
-                    here = ("timeout", f"this cell hit the {limit} time limit ({timeout:.0f} s)")
-                    stop = ("timeout", f"not run: code cell {k + 1} hit the {limit} time limit")
+                    here = (
+                        "timeout",
+                        f"this cell hit the {limit} time limit ({timeout:.0f} s)",
+                    )
+                    stop = (
+                        "timeout",
+                        f"not run: code cell {k + 1} hit the {limit} time limit",
+                    )
                 else:
-                    here = ("error", f"the kernel died in this cell (code cell {k + 1})")
+                    here = (
+                        "error",
+                        f"the kernel died in this cell (code cell {k + 1})",
+                    )
                     stop = ("error", f"not run: the kernel died in code cell {k + 1}")
                 for j, _ in enumerate(calls or []):
                     emit(cell=cell.get("id"), call=j, status=here[0], detail=here[1])
                 continue
             for j, _ in enumerate(calls):
                 if reply.get("status") != "ok":
-                    emit(cell=cell.get("id"), call=j, status="error", detail=error or "the cell failed")
+                    emit(
+                        cell=cell.get("id"),
+                        call=j,
+                        status="error",
+                        detail=error or "the cell failed",
+                    )
                     continue
                 value = reply.get("user_expressions", {}).get(f"call{j}", {})
                 if value.get("status") != "ok":
@@ -277,7 +316,12 @@ def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
                     emit(cell=cell.get("id"), call=j, status="error", detail=detail)
                     continue
                 text = value.get("data", {}).get("text/plain", "")
-                emit(cell=cell.get("id"), call=j, status="value", value=json.loads(ast.literal_eval(text)))
+                emit(
+                    cell=cell.get("id"),
+                    call=j,
+                    status="value",
+                    value=json.loads(ast.literal_eval(text)),
+                )
     finally:
         out.close()
         with contextlib.suppress(Exception):
@@ -286,18 +330,24 @@ def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
             km.shutdown_kernel(now=True)
 
 
-# ---- the verdict, in this process ---------------------------------------------------------------------------
+# ---- the verdict, in this process --------------------------------------------------
+
 
 def _import_everything():
-    """Import assocmem and every submodule now, before any submission runs, and keep the checkers."""
+    """Import assocmem and every submodule now, before any submission runs, and keep the
+    checkers.
+    """
     import assocmem
 
     for info in pkgutil.walk_packages(assocmem.__path__, "assocmem."):
         __import__(info.name)
     import assocmem.checks as checks
 
-    names = {n: getattr(checks, n) for n in dir(checks) if not n.startswith("_")
-             and callable(getattr(checks, n)) and n[0].islower()}
+    names = {
+        n: getattr(checks, n)
+        for n in dir(checks)
+        if not n.startswith("_") and callable(getattr(checks, n)) and n[0].islower()
+    }
     core = sys.modules.get("assocmem.checks._core")
     passed = getattr(core, "PASSED", "Correct: ")
     return assocmem, names, checks.CheckError, passed
@@ -307,15 +357,31 @@ _GRADER = {}
 
 
 def _grader():
-    """(assocmem, checkers, CheckError, PASSED), imported once, before the first submission runs."""
+    """(assocmem, checkers, CheckError, PASSED), imported once, before the first
+    submission runs.
+    """
     if not _GRADER:
         _GRADER["v"] = _import_everything()
     return _GRADER["v"]
-_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"}
+
+
+_DTYPES = {
+    "float64",
+    "float32",
+    "float16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool",
+}
 
 
 def decode(v):
-    """The value sent by the kernel, rebuilt from plain data (nothing in it is executed)."""
+    """The value sent by the kernel, rebuilt from plain data (nothing in it is
+    executed).
+    """
     import torch
 
     if not isinstance(v, dict):
@@ -337,12 +403,14 @@ def decode(v):
         return _grader()[0].Task(**{k: decode(x) for k, x in v["fields"].items()})
     if kind == "module":
         attrs = {k: x for k, x in v["attrs"].items() if isinstance(x, (int, float))}
-        return types.SimpleNamespace(**attrs, **{k: decode(x) for k, x in v["tensors"].items()})
+        return types.SimpleNamespace(
+            **attrs, **{k: decode(x) for k, x in v["tensors"].items()}
+        )
     raise TypeError(f"unknown value kind {kind!r}")
 
 
 def verdict(checker, value):
-    """(status, detail) of the grader's own checker on the values a submission produced."""
+    """(status, detail): the grader's own checker on the values a submission made."""
     _, checkers, check_error, passed = _grader()
     fn = checkers.get(checker)
     if fn is None:
@@ -350,7 +418,7 @@ def verdict(checker, value):
     try:
         args = [decode(a) for a in value["args"]]
         kwargs = {k: decode(x) for k, x in value["kwargs"].items()}
-    except Exception as err:  # noqa: BLE001 - any malformed value is the submission's error
+    except Exception as err:  # noqa: BLE001 - a malformed value is the submission's error
         return "error", f"the answer could not be read: {type(err).__name__}: {err}"
     printed = io.StringIO()
     try:
@@ -358,7 +426,7 @@ def verdict(checker, value):
             fn(*args, **kwargs)
     except check_error as err:
         return ("no answer" if NO_ANSWER in str(err) else "wrong"), str(err)
-    except Exception as err:  # noqa: BLE001 - the checker could not judge the values it got
+    except Exception as err:  # noqa: BLE001 - the checker could not judge the values
         return "error", f"the checker raised {type(err).__name__}: {err}"
     if not printed.getvalue().startswith(passed):
         return "error", "the checker gave no verdict"
@@ -366,13 +434,23 @@ def verdict(checker, value):
 
 
 def grade_submission(path, book_dir, cell_timeout, total_timeout):
-    """[row] for one submission: run it in its own process and folder, then judge each check call here."""
+    """[row] for one submission: run it in its own process and folder, then judge each
+    check call here.
+    """
     path = Path(path)
     try:
         nb = nbformat.read(str(path), as_version=4)
         planned = plan(nb, book_dir)
     except Exception as err:  # noqa: BLE001 - an unreadable notebook is one error row
-        return [[str(path), "", "", "error", f"cannot read the notebook: {type(err).__name__}: {err}"]]
+        return [
+            [
+                str(path),
+                "",
+                "",
+                "error",
+                f"cannot read the notebook: {type(err).__name__}: {err}",
+            ]
+        ]
     if not planned:
         return [[str(path), "", "", "error", "no auto-checked exercise cell found"]]
     present = {c.get("id") for c in nb.cells if c.cell_type == "code"}
@@ -383,26 +461,60 @@ def grade_submission(path, book_dir, cell_timeout, total_timeout):
         sub = copy.deepcopy(nb)
         sub.metadata.setdefault("assocmem", {})
         trusted = {cid: calls for cid, _, calls in planned}
-        for cell in sub.cells:  # the trusted calls travel with the copy the runner reads
+        for (
+            cell
+        ) in sub.cells:  # the trusted calls travel with the copy the runner reads
             if cell.cell_type == "code" and cell.get("id") in trusted:
-                cell.metadata["assocmem"] = {"exercise": "", "checks": [], "calls": trusted[cell.get("id")]}
+                cell.metadata["assocmem"] = {
+                    "exercise": "",
+                    "checks": [],
+                    "calls": trusted[cell.get("id")],
+                }
             elif cell.cell_type == "code":
                 cell.metadata.pop("assocmem", None)
         nbformat.write(sub, str(work / path.name))
-        for extra in path.parent.glob("*"):  # data files next to the submission, not other notebooks
-            if extra.is_file() and extra.suffix != ".ipynb" and extra.stat().st_size < 50_000_000:
+        for extra in path.parent.glob(
+            "*"
+        ):  # data files next to the submission, not other notebooks
+            if (
+                extra.is_file()
+                and extra.suffix != ".ipynb"
+                and extra.stat().st_size < 50_000_000
+            ):
                 shutil.copy(extra, work / extra.name)
         out, pid_file = Path(tmp, "results.jsonl"), Path(tmp, "kernel.pid")
-        cmd = [sys.executable, "-m", "tools.grade", "--run-one", str(work / path.name), "--results", str(out),
-               "--pid-file", str(pid_file), "--cell-timeout", str(cell_timeout),
-               "--total-timeout", str(total_timeout)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tools.grade",
+            "--run-one",
+            str(work / path.name),
+            "--results",
+            str(out),
+            "--pid-file",
+            str(pid_file),
+            "--cell-timeout",
+            str(cell_timeout),
+            "--total-timeout",
+            str(total_timeout),
+        ]
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-        proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, env=env)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=work,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env=env,
+        )
         try:
             _, err = proc.communicate(timeout=total_timeout + 90)
-            failure = (f"the grading runner failed: {err.decode(errors='replace').strip().splitlines()[-1]}"
-                       if proc.returncode and err.strip() else None)
+            failure = (
+                "the grading runner failed: "
+                + err.decode(errors="replace").strip().splitlines()[-1]
+                if proc.returncode and err.strip()
+                else None
+            )
         except subprocess.TimeoutExpired:
             for pid in (proc.pid, _read_pid(pid_file)):
                 if pid:
@@ -419,16 +531,31 @@ def grade_submission(path, book_dir, cell_timeout, total_timeout):
         for j, call in enumerate(calls):
             r = results.get((cid, j))
             if cid not in present:
-                status, detail = "error", "the exercise cell is missing from the submission"
+                status, detail = (
+                    "error",
+                    "the exercise cell is missing from the submission",
+                )
             elif r is None:
-                status, detail = (("timeout", "the submission hit the total time limit") if failure == "timeout"
-                                  else ("error", failure or "the cell was not run"))
+                status, detail = (
+                    ("timeout", "the submission hit the total time limit")
+                    if failure == "timeout"
+                    else ("error", failure or "the cell was not run")
+                )
             elif r["status"] == "value":
-                status, detail = ("error", "the answer is too large") if len(json.dumps(r["value"])) > \
-                    MAX_VALUE_BYTES else verdict(call["checker"], r["value"])
+                status, detail = (
+                    ("error", "the answer is too large")
+                    if len(json.dumps(r["value"])) > MAX_VALUE_BYTES
+                    else verdict(call["checker"], r["value"])
+                )
             else:
                 status, detail = r["status"], r["detail"]
-            rows[(cid, j)] = [str(path), label or "", call["checker"], status, " ".join(detail.split())]
+            rows[(cid, j)] = [
+                str(path),
+                label or "",
+                call["checker"],
+                status,
+                " ".join(detail.split()),
+            ]
     return list(rows.values())
 
 
@@ -440,36 +567,64 @@ def _read_pid(path):
 
 def grade(paths, book_dir="book", cell_timeout=300, total_timeout=1800, jobs=1):
     """Rows (without the header) for every submission, in the order given."""
-    _grader()  # the grader's own package and checkers, loaded before any submission runs
+    _grader()  # the grader's package and checkers, loaded before any submission runs
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        per = pool.map(lambda p: grade_submission(p, book_dir, cell_timeout, total_timeout), paths)
+        per = pool.map(
+            lambda p: grade_submission(p, book_dir, cell_timeout, total_timeout), paths
+        )
         return [row for rows in per for row in rows]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", nargs="*", type=Path)
-    parser.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
-    parser.add_argument("--book", default="book", help="folder of the source chapters (what to check)")
-    parser.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
-    parser.add_argument("--total-timeout", type=float, default=1800, help="seconds per submission")
-    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
+    parser.add_argument(
+        "--out", type=Path, help="CSV file to write (default: standard output)"
+    )
+    parser.add_argument(
+        "--book", default="book", help="folder of the source chapters (what to check)"
+    )
+    parser.add_argument(
+        "--cell-timeout", type=float, default=300, help="seconds per cell"
+    )
+    parser.add_argument(
+        "--total-timeout", type=float, default=1800, help="seconds per submission"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="submissions graded at the same time"
+    )
     parser.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--pid-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run_one:
-        return run_one(args.run_one, args.results, args.cell_timeout, args.total_timeout, args.pid_file)
+        return run_one(
+            args.run_one,
+            args.results,
+            args.cell_timeout,
+            args.total_timeout,
+            args.pid_file,
+        )
     if not args.submissions:
-        parser.error("no submission given (make grade SUBMISSIONS=\"a.ipynb b.ipynb\")")
-    rows = grade(args.submissions, args.book, args.cell_timeout, args.total_timeout, args.jobs)
-    with (open(args.out, "w", newline="") if args.out else contextlib.nullcontext(sys.stdout)) as f:
+        parser.error('no submission given (make grade SUBMISSIONS="a.ipynb b.ipynb")')
+    rows = grade(
+        args.submissions, args.book, args.cell_timeout, args.total_timeout, args.jobs
+    )
+    with (
+        open(args.out, "w", newline="")
+        if args.out
+        else contextlib.nullcontext(sys.stdout)
+    ) as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
         writer.writerows(rows)
     if args.out:
         counts = {s: sum(r[3] == s for r in rows) for s in STATUSES}
-        print(f"grades: {args.out} ({len(rows)} rows: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ")")
+        print(
+            f"grades: {args.out} ({len(rows)} rows: "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+            + ")"
+        )
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
-"""`make student`: write the student edition of every chapter (book/NN_*.ipynb -> student/NN_*.ipynb).
+"""`make student`: write the student edition of every chapter (book/NN_*.ipynb ->
+student/NN_*.ipynb).
 
-Solution code between ``# BEGIN SOLUTION`` / ``# END SOLUTION`` becomes ``...`` stubs (the ``am.checks`` call
-stays, so a learner's run prints the checker's hint), every line after the check call, ``solution-check`` cells,
-``{solution}`` blocks and outputs are removed. See `tools.notebooks.student_edition` for the exact rules.
+Solution code between ``# BEGIN SOLUTION`` / ``# END SOLUTION`` becomes ``...`` stubs
+(the ``am.checks`` call stays, so a learner's run prints the checker's hint), every line
+after the check call, ``solution-check`` cells, ``{solution}`` blocks and outputs are
+removed. See `tools.notebooks.student_edition` for the exact rules.
 
 Usage: python -m tools.student [BOOK_DIR] [OUT_DIR] [--keep-outputs] [--all-notebooks]
-    (defaults: book student). ``--keep-outputs`` keeps the outputs of unchanged cells (for the student site,
-    built from executed notebooks); ``--all-notebooks`` also converts notebooks that are not chapters
-    (the problem sets).
+(defaults: book student). ``--keep-outputs`` keeps the outputs of unchanged cells (for
+the student site, built from executed notebooks); ``--all-notebooks`` also converts
+notebooks that are not chapters (the problem sets).
 
        python -m tools.student --site       (`make student-book`)
-    builds the student site, _build/student-html/: the same book from the notebooks the main build executed
-    (_build/jupyter_execute/book/), each passed through the student edition with the outputs of its unchanged
-    cells kept, without executing anything; the instructors-only pages (`INSTRUCTOR_ONLY`) are left out.
+    builds the student site, _build/student-html/: the same book from the notebooks the
+    main build executed (_build/jupyter_execute/book/), each passed through the student
+    edition with the outputs of its unchanged cells kept, without executing anything;
+    the instructors-only pages (`INSTRUCTOR_ONLY`) are left out.
 """
+
 import re
 import sys
 from pathlib import Path
@@ -24,7 +28,9 @@ from tools import notebooks
 
 
 def write_edition(paths, out_dir, keep_outputs=False):
-    """Write the student edition of each notebook in ``paths`` into ``out_dir``; returns the written paths."""
+    """Write the student edition of each notebook in ``paths`` into ``out_dir``; returns
+    the written paths.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -51,13 +57,21 @@ def _without_pages(toc, pages):
     if isinstance(toc, dict):
         return {k: _without_pages(v, pages) for k, v in toc.items()}
     if isinstance(toc, list):
-        return [_without_pages(x, pages) for x in toc
-                if not (isinstance(x, dict) and str(x.get("file", "")).rsplit(".", 1)[0] in pages)]
+        return [
+            _without_pages(x, pages)
+            for x in toc
+            if not (
+                isinstance(x, dict)
+                and str(x.get("file", "")).rsplit(".", 1)[0] in pages
+            )
+        ]
     return toc
 
 
 def build_site(strict=True):
-    """Build _build/student-html/ from the executed notebooks of the main build (see the module docstring)."""
+    """Build _build/student-html/ from the executed notebooks of the main build (see the
+    module docstring).
+    """
     import shutil
     import subprocess
 
@@ -65,7 +79,10 @@ def build_site(strict=True):
 
     executed = ROOT / "_build" / "jupyter_execute"
     if not (executed / "book").is_dir():
-        raise SystemExit("student site: no executed notebooks in _build/jupyter_execute/book: run `make book`")
+        raise SystemExit(
+            "student site: no executed notebooks in _build/jupyter_execute/book: "
+            "run `make book`"
+        )
     shutil.rmtree(SITE_SRC, ignore_errors=True)
     SITE_SRC.mkdir(parents=True)
     for name in ("_assets", "binder"):
@@ -82,8 +99,12 @@ def build_site(strict=True):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = config.get("title", "") + " (student edition)"
     config.setdefault("execute", {})["execute_notebooks"] = "off"
-    (SITE_SRC / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    toc = _without_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()), INSTRUCTOR_ONLY)
+    (SITE_SRC / "_config.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    )
+    toc = _without_pages(
+        yaml.safe_load((ROOT / "_toc.yml").read_text()), INSTRUCTOR_ONLY
+    )
     (SITE_SRC / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     sources = sorted((ROOT / "book").rglob("*.ipynb"))
     missing = []
@@ -100,8 +121,15 @@ def build_site(strict=True):
         (SITE_SRC / rel).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(SITE_SRC / rel))
     if missing:
-        raise SystemExit(f"student site: not executed by the main build: {missing}: run `make book`")
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", "--all", str(SITE_SRC)]
+        raise SystemExit(
+            f"student site: not executed by the main build: {missing}: run `make book`"
+        )
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        "--all",
+        str(SITE_SRC),
+    ]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -115,21 +143,25 @@ def main(book_dir="book", out_dir="student", *flags):
         return build_site(strict="--lax" not in (out_dir, *flags))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob(notebooks.CHAPTER_GLOB):  # a chapter renamed or removed must not linger
+    for old in out.glob(
+        notebooks.CHAPTER_GLOB
+    ):  # a chapter renamed or removed must not linger
         old.unlink()
     paths = notebooks.chapters(book_dir)
     if "--all-notebooks" in flags:
         paths = notebooks.all_notebooks(book_dir)
     write_edition(paths, out, keep_outputs="--keep-outputs" in flags)
     if not paths:
-        print(f"student edition: no chapters matching {book_dir}/{notebooks.CHAPTER_GLOB}")
+        print(
+            f"student edition: no chapters matching {book_dir}/{notebooks.CHAPTER_GLOB}"
+        )
 
 
 if __name__ == "__main__":
     main(*sys.argv[1:])
 
 
-# ---- finding answers by value ---------------------------------------------------------------------------------
+# ---- finding answers by value ------------------------------------------------------
 
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.\d+|\d{3,})(?![\w])")
 
@@ -140,9 +172,11 @@ def _significant(text):
 
 
 def reader_forms(value):
-    """The ways a reader would write a number (or a short list of numbers), e.g. -0.37402 -> {"0.374", "0.3740"}
-    (the sign is dropped: a leak of -0.374 shows as "+ 0.374" too). Only forms with at least three significant
-    digits, and integers of at least three digits: shorter ones ("0.5", "12") occur everywhere."""
+    """The ways a reader would write a number (or a short list of numbers), e.g.
+    -0.37402
+    -> {"0.374", "0.3740"} (the sign is dropped: a leak of -0.374 shows as "+ 0.374"
+    too). Only forms with at least three significant digits, and integers of at least
+    three digits: shorter ones ("0.5", "12") occur everywhere."""
     if isinstance(value, (list, tuple)):
         forms = set()
         if 2 <= len(value) <= 6 and all(isinstance(v, (int, float)) for v in value):
@@ -161,17 +195,21 @@ def reader_forms(value):
 
 
 def numbers_in(text):
-    """The numbers written in a text (decimals, and integers of at least three digits), as floats."""
+    """The numbers written in a text (decimals, and integers of at least three digits),
+    as floats.
+    """
     return [float(m) for m in NUMBER.findall(text)]
 
 
 def find_leaks(forms, texts):
-    """[(form, where, excerpt)] for every answer form found in ``texts`` ({where: text})."""
+    """[(form, where, excerpt)] for every answer form found in ``texts`` ({where:
+    text}).
+    """
     found = []
     for form in sorted(forms):
         pattern = re.compile(r"(?<![\w.])" + re.escape(form) + r"(?!\d)")
         for where, text in texts.items():
             for m in pattern.finditer(text):
-                excerpt = " ".join(text[max(0, m.start() - 60):m.end() + 30].split())
+                excerpt = " ".join(text[max(0, m.start() - 60) : m.end() + 30].split())
                 found.append((form, where, excerpt))
     return found

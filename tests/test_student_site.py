@@ -1,0 +1,87 @@
+"""The student site (`make student-book`, _build/student-html/) has no solution and no
+answer.
+
+Needs the built site and the answer values that tests/test_student.py collects while it
+runs the solutions (_build/answers/NN.json, one list of reader-written forms per
+notebook). Without a built site the tests skip, unless ASSOCMEM_REQUIRE_BUILD=1 (as
+`make student-book` sets), which turns the skip into a failure.
+"""
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import student
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "student-html"
+ANSWERS = ROOT / "_build" / "answers"
+REQUIRED = os.environ.get("ASSOCMEM_REQUIRE_BUILD") == "1"
+pytestmark = pytest.mark.integration
+
+
+def _pages():
+    if not (SITE / "index.html").exists():
+        if REQUIRED:
+            pytest.fail(
+                "no student site in _build/student-html: run `make student-book`"
+            )
+        pytest.skip("no student site built (make student-book)")
+    return sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts)
+
+
+def _text(page):
+    """The page's text as a reader sees it (tags removed, entities decoded), scripts
+    dropped.
+    """
+    raw = page.read_text(errors="replace")
+    raw = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", raw)
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+def test_no_solution_anywhere():
+    found = []
+    for page in _pages():
+        raw = page.read_text(errors="replace")
+        for marker in (
+            "BEGIN SOLUTION",
+            "END SOLUTION",
+            "solution-code",
+            'class="solution',
+            "Solution to",
+        ):
+            if marker in raw:
+                found.append(f"{page.relative_to(SITE)}: {marker!r}")
+    assert not found, "\n".join(found)
+
+
+def test_instructor_pages_are_left_out():
+    for page in student.INSTRUCTOR_ONLY:
+        assert not (SITE / f"{page}.html").exists(), page
+    assert not list(SITE.rglob("rubrics*")), "rubric files in the student site"
+
+
+def test_no_collected_answer_on_any_page():
+    pages = _pages()
+    if not list(ANSWERS.glob("*.json")):
+        pytest.fail(
+            "no collected answers in _build/answers/: run tests/test_student.py first"
+        )
+    texts = {str(p.relative_to(SITE)): _text(p) for p in pages}
+    leaks = []
+    for path in sorted(ANSWERS.glob("*.json")):
+        forms = set(json.loads(path.read_text()))
+        page = next((k for k in texts if Path(k).stem == path.stem), None)
+        if page is None:
+            continue
+        # numbers the page's main text states before the exercises are data, not answers
+        body = texts[page]
+        first = body.find("Exercise")
+        main = body[:first] if first > 0 else ""
+        forms -= {f for f, _, _ in student.find_leaks(forms, {"main": main})}
+        leaks += student.find_leaks(forms, {page: body[max(first, 0) :]})
+    assert not leaks, "answers on the student site:\n" + "\n".join(map(str, leaks))
