@@ -143,6 +143,7 @@ def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
 _ETAS = [0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200, 1000]
 # palette indices chosen so that the step sizes plotted together in one figure never share a colour
 _ETA_COLOUR = [0, 3, 0, 4, 5, 7, 1, 6, 8, 2, 9, 1, 4, 5, 7]
+_ETA_MARKER = ["o", "s", "^", "D", "v", "P", "X", "*", "p", "h", "<", ">", "d", "H", "8"]
 
 
 def eta_style(lr):
@@ -167,7 +168,7 @@ def eta_style(lr):
     return {
         "color": PALETTE[_ETA_COLOUR[k]],
         "linestyle": LINESTYLES[k % len(LINESTYLES)],
-        "marker": MARKERS[k % len(MARKERS)],
+        "marker": _ETA_MARKER[k],
     }
 
 
