@@ -77,10 +77,13 @@ def synthetic():
                 "am.checks.plus_one(y_solution)"
             ),
             new_markdown_cell(
+                "```{exercise} Shares a cell with a gate (analytical)\n"
+                ":label: ex-x-gate\n"
+                "Stated before the gate.\n```\n\n"
                 "```{solution-start} ex-x-why\n```\nGated solution text, hidden."
             ),
             new_code_cell("gated_solution_code = 1"),
-            new_markdown_cell("```{solution-end}\n```"),
+            new_markdown_cell("```{solution-end}\n```\n\nAfter the gate, kept."),
             new_markdown_cell("Closing remarks stay."),
         ]
     )
@@ -127,6 +130,8 @@ def test_solutions_are_removed_and_the_rest_kept():
     ):
         assert gone not in text, gone
     for kept in (
+        "Stated before the gate.",
+        "After the gate, kept.",
         "Text after the solution stays.",
         "Closing remarks stay.",
         ":label: ex-x-why",
@@ -150,6 +155,7 @@ def test_exercise_inventory():
     assert [(e["label"], e["kind"], e["checks"]) for e in exs] == [
         ("ex-x-square", "coding", ["square"]),
         ("ex-x-why", "analytical", ["double", "plus_one"]),
+        ("ex-x-gate", "analytical", []),
     ]
 
 

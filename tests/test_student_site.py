@@ -18,7 +18,7 @@ import pytest
 from tools import student
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "student-html"
+SITE = Path(os.environ.get("ASSOCMEM_STUDENT_HTML", ROOT / "_build" / "student-html"))
 ANSWERS = ROOT / "_build" / "answers"
 REQUIRED = os.environ.get("ASSOCMEM_REQUIRE_BUILD") == "1"
 pytestmark = pytest.mark.integration

@@ -382,6 +382,27 @@ def exercise_related(nb):
     return drop
 
 
+def split_gated(md, gated):
+    """(kept text, removed lines, gated after this cell) of a markdown cell around a
+    gated ``{solution-start}`` ... ``{solution-end}`` solution: the text before a
+    solution-start and after a solution-end stays (an exercise often shares a cell with
+    the start of a gated solution); ``gated``: the cell starts inside one.
+    """
+    lines, kept, removed = md.splitlines(), [], []
+    keep_from = None if gated else 0
+    for name, _, _, _, (start, end), _ in directives(md):
+        if name == "solution-start" and keep_from is not None:
+            kept += lines[keep_from:start]
+            removed += lines[start : end + 1]
+            keep_from = None
+        elif name == "solution-end" and keep_from is None:
+            keep_from = end + 1
+    if keep_from is not None:
+        kept += lines[keep_from:]
+    removed += [ln for ln in lines if ln not in kept and ln not in removed]
+    return "\n".join(kept), removed, keep_from is None
+
+
 def student_edition(nb, keep_outputs=False):
     """A copy of the notebook with every solution and every answer removed.
 
@@ -404,15 +425,8 @@ def student_edition(nb, keep_outputs=False):
     cells, gated = [], False
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            names = [d[0] for d in directives(cell.source)]
-            if gated:
-                if "solution-end" in names:
-                    gated = False
-                continue
-            if "solution-start" in names:
-                gated = "solution-end" not in names
-                continue
-            cell.source, _ = strip_solutions(cell.source)
+            text, _, gated = split_gated(cell.source, gated)
+            cell.source, _ = strip_solutions(text)
             if not cell.source.strip():
                 continue
         elif gated or index in related:
@@ -454,13 +468,9 @@ def solution_text(nb):
         if index in related:
             sol += cell.source.splitlines()
         elif cell.cell_type == "markdown":
-            names = [d[0] for d in directives(cell.source)]
-            if gated or "solution-start" in names:
-                sol += cell.source.splitlines()
-                gated = "solution-end" not in names
-                continue
-            kept, removed = strip_solutions(cell.source)
-            sol += removed
+            text, gated_lines, gated = split_gated(cell.source, gated)
+            kept, removed = strip_solutions(text)
+            sol += gated_lines + removed
             rest += kept.splitlines()
         elif gated:
             sol += cell.source.splitlines()

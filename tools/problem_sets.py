@@ -55,7 +55,6 @@ WEEKS = {
         "title": "Problem set 2: interference, forgetting and the edge of stability",
         "intro": "Core exercises of week 2 of the {doc}`../syllabus` (chapters 4-6).",
         "auto": [
-            ("ex-ch4-first-step", ""),
             (
                 "ex-ch4-onset",
                 "def pair_task(alpha, p1):\n"
@@ -84,7 +83,7 @@ WEEKS = {
                 "                   targets=torch.arange(n_tokens) % 2)",
             ),
         ],
-        "by_hand": ["ex-ch4-bounds", "ex-ch4-helpful", "ex-ch6-start", "ex-ch4-map"],
+        "by_hand": ["ex-ch4-bounds", "ex-ch4-helpful", "ex-ch4-sharpen", "ex-ch6-start"],
     },
 }
 

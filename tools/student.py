@@ -48,8 +48,8 @@ def write_edition(paths, out_dir, keep_outputs=False):
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTOR_ONLY = ["book/instructor_rubrics"]
-SITE_SRC = ROOT / "_build" / "student-src"
-SITE_HTML = ROOT / "_build" / "student-html"
+_SRC = ROOT / "_build" / "student-src"
+_HTML = ROOT / "_build" / "student-html"
 
 
 def _without_pages(toc, pages):
@@ -68,16 +68,17 @@ def _without_pages(toc, pages):
     return toc
 
 
-def build_site(strict=True):
-    """Build _build/student-html/ from the executed notebooks of the main build (see the
-    module docstring).
+def build_site(strict=True, executed=None, src=None, html=None):
+    """Build _build/student-html/ (or ``html``) from the executed notebooks of the main
+    build (or of ``executed``), staged in ``src``; see the module docstring.
     """
     import shutil
     import subprocess
 
     import yaml
 
-    executed = ROOT / "_build" / "jupyter_execute"
+    executed = Path(executed or ROOT / "_build" / "jupyter_execute")
+    SITE_SRC, SITE_HTML = Path(src or _SRC), Path(html or _HTML)  # noqa: N806
     if not (executed / "book").is_dir():
         raise SystemExit(
             "student site: no executed notebooks in _build/jupyter_execute/book: "
@@ -96,6 +97,17 @@ def build_site(strict=True):
     for page in INSTRUCTOR_ONLY:
         for path in SITE_SRC.glob(page + ".*"):
             path.unlink()
+        name = re.escape(page.split("/")[-1])
+        link = re.compile(r"\{doc\}`(?:([^`<]+?)\s*<)?[^`<>]*" + name + r">?`")
+        for path in (SITE_SRC / "book").rglob(
+            "*.md"
+        ):  # links to a page left out: plain text
+            text = path.read_text()
+            new = link.sub(
+                lambda m: m[1] or "the instructors' rubrics (not on this site)", text
+            )
+            if new != text:
+                path.write_text(new)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = config.get("title", "") + " (student edition)"
     config.setdefault("execute", {})["execute_notebooks"] = "off"
@@ -132,7 +144,7 @@ def build_site(strict=True):
     ]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    subprocess.run(cmd, check=True, cwd=SITE_SRC)
     shutil.rmtree(SITE_HTML, ignore_errors=True)
     shutil.move(str(SITE_SRC / "_build" / "html"), SITE_HTML)
     print(f"student site: {SITE_HTML / 'index.html'}")
