@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._validate import DTYPE
+from ._validate import DTYPE, as_float, as_int
 
 
 class Evaluation(NamedTuple):
@@ -49,6 +49,11 @@ def one_hot(targets, M):
     torch.Tensor
         (..., N, M) float64.
     """
+    M = as_int("M", M, low=1)
+    if not isinstance(targets, torch.Tensor) or targets.dtype != torch.int64:
+        raise TypeError(f"targets must be an int64 tensor, got {type(targets).__name__}")
+    if ((targets < 0) | (targets >= M)).any():
+        raise ValueError(f"targets must lie in [0, M) = [0, {M})")
     return torch.nn.functional.one_hot(targets, M).to(DTYPE)
 
 
@@ -100,6 +105,14 @@ def _summary(S, p, Y, hide, shift, total):
     return loss, margins, zero_one
 
 
+def _evaluate(S, p, Y):
+    """``evaluate`` without input checks, for the package's own loops."""
+    shift, Z, total = _softmax_parts(S)
+    loss, margins, zero_one = _summary(S, p, Y, _hide_targets(Y), shift, total)
+    resid = p.unsqueeze(-1) * (Z / total - Y)  # (..., N, M)
+    return Evaluation(loss, margins, zero_one, resid)
+
+
 def evaluate(S, p, Y):
     """Everything one GD step needs from the scores, computed with one exponential.
 
@@ -125,10 +138,16 @@ def evaluate(S, p, Y):
     >>> round(ev.loss.item(), 6), ev.zero_one.item()
     (0.693147, 1.0)
     """
-    shift, Z, total = _softmax_parts(S)
-    loss, margins, zero_one = _summary(S, p, Y, _hide_targets(Y), shift, total)
-    resid = p.unsqueeze(-1) * (Z / total - Y)  # (..., N, M)
-    return Evaluation(loss, margins, zero_one, resid)
+    S = as_float("S", S)
+    if S.ndim < 2:
+        raise ValueError(f"S must have shape (..., N, M), got {tuple(S.shape)}")
+    p = as_float("p", p)
+    Y = as_float("Y", Y)
+    if p.ndim < 1 or p.shape[-1] != S.shape[-2]:
+        raise ValueError(f"p must have shape (..., N) with N = {S.shape[-2]}, got {tuple(p.shape)}")
+    if Y.shape[-2:] != S.shape[-2:]:
+        raise ValueError(f"Y must have shape (..., N, M) = {tuple(S.shape[-2:])}, got {tuple(Y.shape)}")
+    return _evaluate(S, p, Y)
 
 
 def diag_margins(S):

@@ -239,9 +239,7 @@ def as_lr(lr, max_ndim=None, name="lr"):
     lr = as_float(name, lr)
     if max_ndim is not None and lr.ndim > max_ndim:
         kind = "a float" if max_ndim == 0 else f"a float or a {max_ndim}-D tensor"
-        raise ValueError(
-            f"{name} must be {kind} of step sizes, got shape {tuple(lr.shape)}"
-        )
+        raise ValueError(f"{name} must be {kind} (step sizes), got shape {tuple(lr.shape)}")
     if lr.numel() == 0:
         raise ValueError(f"{name} is empty; pass at least one step size")
     if (lr <= 0).any():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ._engine import descend
-from ._scores import evaluate
+from ._scores import _evaluate
 from ._validate import (
     DTYPE,
     as_distribution,
@@ -220,7 +220,7 @@ def train_sgd(task, lr, steps, batch_size, seed, W0=None):
     counts_w = torch.empty(task.N, dtype=DTYPE)
     for t in range(steps + 1):
         S = task.E @ W.T @ task.U.T  # (N, M)
-        loss[t], margins[t], zero_one[t], _ = evaluate(S, task.p, task.Y)
+        loss[t], margins[t], zero_one[t], _ = _evaluate(S, task.p, task.Y)
         if t < steps:
             xs = torch.multinomial(
                 task.p, batch_size, replacement=True, generator=gen
@@ -228,6 +228,6 @@ def train_sgd(task, lr, steps, batch_size, seed, W0=None):
             counts_w.zero_().index_add_(0, xs, torch.ones(batch_size, dtype=DTYPE))
             # the batch mean CE is the population formula with p replaced by the empirical
             # frequencies
-            R = evaluate(S, counts_w / batch_size, task.Y).residual  # (N, M)
+            R = _evaluate(S, counts_w / batch_size, task.Y).residual  # (N, M)
             W = W - lr * (task.U.T @ R.T @ task.E)  # (d, d)
     return History(loss=loss, zero_one=zero_one, margins=margins, W=W)

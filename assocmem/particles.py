@@ -11,7 +11,7 @@ harder, correlated embeddings couple. ``simulate`` runs this recursion without e
 
 import torch
 
-from ._scores import evaluate
+from ._scores import _evaluate
 from ._validate import DTYPE, as_float, as_lr, as_number, as_steps, as_task
 
 
@@ -83,7 +83,7 @@ def simulate(task, lr, steps, S0=None):
     out = torch.empty(*lr.shape, steps + 1, task.N, task.M, dtype=DTYPE)
     out[..., 0, :, :] = S
     for t in range(steps):
-        R = evaluate(S, task.p, task.Y).residual  # (..., N, M)  D_p (softmax(S) - Y)
+        R = _evaluate(S, task.p, task.Y).residual  # (..., N, M)  D_p (softmax(S) - Y)
         S = S - eta * (K_e @ R @ K_u)
         out[..., t + 1, :, :] = S
     return out

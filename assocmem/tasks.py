@@ -11,7 +11,7 @@ results. The score kernel is ``_scores.py``; training loops live in ``dynamics.p
 
 import torch
 
-from ._scores import Evaluation, evaluate, one_hot
+from ._scores import Evaluation, _evaluate, evaluate, one_hot
 from ._validate import DTYPE, as_distribution, as_float, as_memory, as_targets
 
 __all__ = ["Task", "Evaluation", "evaluate", "one_hot"]
@@ -106,7 +106,7 @@ class Task:
         Evaluation
             NamedTuple ``(loss, margins, zero_one, residual)``.
         """
-        return evaluate(self.scores(W), self.p, self.Y)
+        return _evaluate(self.scores(W), self.p, self.Y)
 
     def loss(self, W):
         """Population cross-entropy L(W) = sum_x p(x) (-log softmax(S[x])[f*(x)]).
