@@ -103,10 +103,10 @@ student-book: $(STAMP)
 grade: $(STAMP)
 	$(BIN)/python -m tools.grade --out grades.csv $(SUBMISSIONS)
 
-# No solution survives in the student edition, and every auto-checked stub fails its check (runs the
-# chapters).
+# No solution survives in the student edition, every auto-checked stub fails its check (runs the
+# chapters), and the grader grades honest, wrong and spoofed submissions correctly.
 student-test: $(STAMP)
-	$(TIMED) $(PYTEST) -n 2 tests/test_student.py
+	$(TIMED) $(PYTEST) -n 2 tests/test_student.py tests/test_grade.py
 
 # Headless Chromium from Debian, when missing (as root; about 80 s). Playwright drives it; it never
 # downloads a browser of its own.

@@ -18,6 +18,8 @@ from nbformat.v4 import new_code_cell
 
 from tools import grade, notebooks
 
+# executes notebooks in kernels: `make student-test`, not `make unit`
+pytestmark = pytest.mark.integration
 BOOK = notebooks.chapters("book")[0].parent
 CHAPTER = next(p for p in notebooks.chapters(BOOK) if p.name.startswith("01_"))
 MARGINS, HEBBIAN = "ex-ch1-margins", "ex-ch1-hebbian"

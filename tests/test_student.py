@@ -26,6 +26,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from tools import grade, notebooks, student
 
 nbtools = notebooks
+# executes notebooks in kernels: `make student-test`, not `make unit`
+pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 CHAPTERS = nbtools.all_notebooks(BOOK)
