@@ -1,5 +1,7 @@
-"""Plot conventions shared by every chapter: a colour-blind-safe palette with line styles, and labels
-in the symbols of the notation page. Functions draw on a given matplotlib Axes and return it.
+"""Plot conventions shared by every chapter: a colour-blind-safe palette with line
+styles, and labels
+in the symbols of the notation page. Functions draw on a given matplotlib Axes and
+return it.
 """
 
 import numbers
@@ -39,9 +41,11 @@ def setup():
 
 
 def save(fig, name):
-    """Write ``fig`` to ``$ASSOCMEM_FIGS/<name>.png`` when that environment variable is set.
+    """Write ``fig`` to ``$ASSOCMEM_FIGS/<name>.png`` when that environment variable is
+    set.
 
-    The book shows figures inline; set ``ASSOCMEM_FIGS`` to a folder to also keep a PNG of every
+    The book shows figures inline; set ``ASSOCMEM_FIGS`` to a folder to also keep a PNG
+    of every
     figure a chapter draws (for review). Without it, nothing is written.
 
     Parameters
@@ -62,7 +66,8 @@ def save(fig, name):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     if not name or not all(c.isalnum() or c in "-_." for c in name):
         raise ValueError(
-            f"name must be a non-empty file name (letters, digits, -, _, .), got {name!r}"
+            "name must be a non-empty file name (letters, digits, -, _, .), got "
+            f"{name!r}"
         )
     folder = os.environ.get("ASSOCMEM_FIGS")
     if not folder:
@@ -95,9 +100,11 @@ def style(i):
 
 
 def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
-    """0-1 loss as filled contours (darker is lower) under black level lines of the cross-entropy.
+    """0-1 loss as filled contours (darker is lower) under black level lines of the
+    cross-entropy.
 
-    The 0-1 colours use one fixed scale from 0 to 1 on every panel, so colourbars can be compared.
+    The 0-1 colours use one fixed scale from 0 to 1 on every panel, so colourbars can be
+    compared.
 
     Parameters
     ----------
@@ -138,12 +145,30 @@ def landscape(ax, land, levels=12, cmap="Blues_r", colorbar=True):
     return ax
 
 
-# One style per step size across the whole book: the same eta has the same colour, line style and marker in
+# One style per step size across the whole book: the same eta has the same colour, line
+# style and marker in
 # every chapter (eta = 10 green and eta = 1 vermilion, as in the paper's Figure 2).
 _ETAS = [0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200, 1000]
-# palette indices chosen so that the step sizes plotted together in one figure never share a colour
+# palette indices chosen so that the step sizes plotted together in one figure never
+# share a colour
 _ETA_COLOUR = [0, 3, 0, 4, 5, 7, 1, 6, 8, 2, 9, 1, 4, 5, 7]
-_ETA_MARKER = ["o", "s", "^", "D", "v", "P", "X", "*", "p", "h", "<", ">", "d", "H", "8"]
+_ETA_MARKER = [
+    "o",
+    "s",
+    "^",
+    "D",
+    "v",
+    "P",
+    "X",
+    "*",
+    "p",
+    "h",
+    "<",
+    ">",
+    "d",
+    "H",
+    "8",
+]
 
 
 def eta_style(lr):
@@ -152,7 +177,8 @@ def eta_style(lr):
     Parameters
     ----------
     lr : float
-        A step size used in the book (0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100, 200 or 1000).
+        A step size used in the book (0.1, 1, 2, 3, 4, 4.5, 5, 6, 8, 10, 20, 50, 100,
+        200 or 1000).
 
     Returns
     -------
@@ -172,7 +198,8 @@ def eta_style(lr):
     }
 
 
-# The regime map: which chapter explains which phenomenon. Rows: capacity; columns: step size.
+# The regime map: which chapter explains which phenomenon. Rows: capacity; columns: step
+# size.
 REGIMES = {
     ("over", "small"): [
         (3, "margins grow like log t (orthogonal)"),
@@ -201,7 +228,8 @@ def regime_map(here=None, ax=None):
     Parameters
     ----------
     here : int, optional
-        A chapter number (1 to 8) to highlight ("you are here"); chapters 1, 2 and 8 cover the whole map.
+        A chapter number (1 to 8) to highlight ("you are here"); chapters 1, 2 and 8
+        cover the whole map.
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure).
 
@@ -247,7 +275,8 @@ def regime_map(here=None, ax=None):
     ax.set_xticks([0.5, 1.5], ["small step η", "large step η"])
     ax.set_yticks(
         [0.5, 1.5],
-        ["under-parameterized\n(N > d: not all fit)", "over-parameterized\n(d ≥ N)"],
+        ["under-parameterized\n(not every association fits)",
+         "over-parameterized\n(every association fits)"],
     )
     ax.tick_params(length=0)
     ax.grid(False)
