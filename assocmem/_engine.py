@@ -1,8 +1,11 @@
 """The GD engine behind ``train`` and ``sweep``: score-space steps with blocked logging.
 
-Every op on the small tensors of a sweep costs 5-50 us whatever its size, so ``descend`` does as few
-ops per step as it can; see its docstring. The loop is split into the steps in score space
-(``_score_steps``), the steps on W (``_weight_steps``) and the logging of a block of iterates
+Every op on the small tensors of a sweep costs 5-50 us whatever its size, so ``descend``
+does as few
+ops per step as it can; see its docstring. The loop is split into the steps in score
+space
+(``_score_steps``), the steps on W (``_weight_steps``) and the logging of a block of
+iterates
 (``_log_block``); none of the splits adds an op per step.
 """
 
@@ -13,7 +16,9 @@ from ._validate import DTYPE
 
 
 def _batch_shape(E, U, p, targets, lr, W):
-    """The broadcast batch shape of all arguments, or a ValueError saying that they do not broadcast."""
+    """The broadcast batch shape of all arguments, or a ValueError saying that they do
+    not broadcast.
+    """
     shapes = (
         E.shape[:-2],
         U.shape[:-2],
@@ -30,7 +35,8 @@ def _batch_shape(E, U, p, targets, lr, W):
             for n, s in zip(("E", "U", "p", "targets", "lr", "W0"), shapes)
         )
         raise ValueError(
-            f"the batch dimensions of E, U, p, targets, lr and W0 do not broadcast: {named}"
+            "the batch dimensions of E, U, p, targets, lr and W0 do not broadcast: "
+            f"{named}"
         ) from err
     if batch.numel() == 0:
         raise ValueError(
@@ -40,7 +46,9 @@ def _batch_shape(E, U, p, targets, lr, W):
 
 
 def _score_steps(S_k, R_k, shift_k, total_k, neg_Y, n, A, K_u):
-    """n GD steps in score space, S_{k+1} = S_k - A R_k (K_u), R_k = softmax(S_k) - Y, into the slots."""
+    """n GD steps in score space, S_{k+1} = S_k - A R_k (K_u), R_k = softmax(S_k) - Y,
+    into the slots.
+    """
     for k in range(n):
         S, total_S = S_k[k], total_k[k]
         _, Z, _ = _softmax_parts(S, shift_k[k], total_S)
@@ -49,7 +57,9 @@ def _score_steps(S_k, R_k, shift_k, total_k, neg_Y, n, A, K_u):
 
 
 def _weight_steps(S_k, R_k, shift_k, total_k, neg_Y, n, E, Ut, Ep, W, W_k):
-    """n GD steps on W (in place), W <- W - U^T R^T (lr D_p E), with the scores of each iterate."""
+    """n GD steps on W (in place), W <- W - U^T R^T (lr D_p E), with the scores of each
+    iterate.
+    """
     for k in range(n):
         S, total_S = S_k[k], total_k[k]
         _, Z, _ = _softmax_parts(S, shift_k[k], total_S)
@@ -61,9 +71,11 @@ def _weight_steps(S_k, R_k, shift_k, total_k, neg_Y, n, E, Ut, Ep, W, W_k):
 
 
 def _log_block(S_buf, shift, total, p, Y, hide, n, last, t0, loss, zero_one, margins):
-    """Loss, margins and 0-1 loss of the iterates held in the buffers, written at step t0 on.
+    """Loss, margins and 0-1 loss of the iterates held in the buffers, written at step
+    t0 on.
 
-    The buffer holds S_{t0}, ..., S_{t0+n}; the last one is logged only at the end of the run (else it
+    The buffer holds S_{t0}, ..., S_{t0+n}; the last one is logged only at the end of
+    the run (else it
     is the first iterate of the next buffer).
     """
     if last:  # the final iterate W_T is logged too
@@ -86,27 +98,38 @@ def _score_W(W0, eta, Ut, p, E, R_sum):
 
 
 def descend(E, U, p, targets, lr, steps, W, keep_W=False):
-    """Full-batch GD. E (..., N, d), U (..., M, d), p (..., N), targets (..., N), lr (...), W (..., d, d).
+    """Full-batch GD. E (..., N, d), U (..., M, d), p (..., N), targets (..., N), lr
+    (...), W (..., d, d).
 
-    Every op on the small tensors of a sweep costs 5-50 us whatever its size, so the loop does as
+    Every op on the small tensors of a sweep costs 5-50 us whatever its size, so the
+    loop does as
     few ops per step as it can (six on the group G sweep):
 
-    - it steps the scores, S_{t+1} = S_t - A (softmax(S_t) - Y) K_u with A = lr K_e D_p made once (the
-      particle recursion of chapter 2; K_e = E E^T, K_u = U U^T, the product with K_u skipped when
-      K_u = I): one batched matmul per step (``_score_steps``). When N is large compared with d,
+    - it steps the scores, S_{t+1} = S_t - A (softmax(S_t) - Y) K_u with A = lr K_e D_p
+    made once (the
+      particle recursion of chapter 2; K_e = E E^T, K_u = U U^T, the product with K_u
+      skipped when
+      K_u = I): one batched matmul per step (``_score_steps``). When N is large compared
+      with d,
       stepping W is cheaper and it does that (``_weight_steps``);
-    - S_t, its row max, the sum of its shifted exponentials and its residual go straight into buffers
-      holding ~64 consecutive steps, and loss, margins and 0-1 loss are computed for a whole buffer at
+    - S_t, its row max, the sum of its shifted exponentials and its residual go straight
+    into buffers
+      holding ~64 consecutive steps, and loss, margins and 0-1 loss are computed for a
+      whole buffer at
       once (large tensors amortise the per-op cost);
-    - W_T = W_0 - U^T (sum_t lr D_p (softmax(S_t) - Y))^T E comes from the summed residuals (a sum
+    - W_T = W_0 - U^T (sum_t lr D_p (softmax(S_t) - Y))^T E comes from the summed
+    residuals (a sum
       with compensated rounding: in a non-separable task the residuals never decay).
 
-    Results agree with stepping W directly to round-off (~1e-13 on the group G sweep), except in
-    chaotic runs (e.g. alpha = 1, lr = 10 there), where any change of rounding grows to O(1).
+    Results agree with stepping W directly to round-off (~1e-13 on the group G sweep),
+    except in
+    chaotic runs (e.g. alpha = 1, lr = 10 there), where any change of rounding grows to
+    O(1).
     """
     batch = _batch_shape(E, U, p, targets, lr, W)
     (N, d), M, B = E.shape[-2:], U.shape[-2], batch.numel()
-    # flatten the batch into one contiguous leading axis: bmm on (B, ., .) beats broadcast matmul
+    # flatten the batch into one contiguous leading axis: bmm on (B, ., .) beats
+    # broadcast matmul
     E = E.expand(*batch, N, d).reshape(B, N, d)
     Ut = U.expand(*batch, M, d).reshape(B, M, d).mT  # (B, d, M)
     p = p.expand(*batch, N).reshape(B, N)
@@ -116,7 +139,8 @@ def descend(E, U, p, targets, lr, steps, W, keep_W=False):
     W0 = W.expand(*batch, d, d).reshape(B, d, d)
     K_u = Ut.mT @ Ut  # (B, M, M)
     skip_K_u = torch.equal(K_u, torch.eye(M, dtype=DTYPE).expand(B, M, M))
-    # flops per step: scores path A @ R (@ K_u) against the weights path (two products each for S
+    # flops per step: scores path A @ R (@ K_u) against the weights path (two products
+    # each for S
     # and for the gradient)
     in_scores = N * N * M + (0 if skip_K_u else N * M * M) <= 2 * d * M * (N + d)
     if in_scores:
@@ -133,7 +157,8 @@ def descend(E, U, p, targets, lr, steps, W, keep_W=False):
     shift = torch.empty(chunk + 1, B, N, 1, dtype=DTYPE)  # max_y S_t[x, y]
     total = torch.empty(chunk + 1, B, N, 1, dtype=DTYPE)  # sum_y exp(S_t[x, y] - shift)
     torch.matmul(E, W0.mT @ Ut, out=S_buf[0])  # S_0
-    # views of each step's slot, made once (indexing a buffer costs ~1 us, five times a step)
+    # views of each step's slot, made once (indexing a buffer costs ~1 us, five times a
+    # step)
     S_k, R_k, shift_k, total_k = (
         S_buf.unbind(0),
         R_buf.unbind(0),

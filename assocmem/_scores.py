@@ -1,7 +1,10 @@
-"""The score kernel: everything one GD step needs from the scores S, shared by Task and the loops.
+"""The score kernel: everything one GD step needs from the scores S, shared by Task and
+the loops.
 
-One step of GD computes S = E W^T U^T once and derives the loss, the margins, the 0-1 loss and the
-residual from it with one exponential. The helpers take output buffers so that the training loop
+One step of GD computes S = E W^T U^T once and derives the loss, the margins, the 0-1
+loss and the
+residual from it with one exponential. The helpers take output buffers so that the
+training loop
 (``dynamics.py``) can log a block of steps with a few large operations.
 """
 
@@ -14,7 +17,8 @@ from ._validate import DTYPE, as_float, as_int
 
 
 class Evaluation(NamedTuple):
-    """What ``evaluate`` returns (a tuple, so ``loss, margins, zero_one, residual = ...`` works).
+    """What ``evaluate`` returns (a tuple, so ``loss, margins, zero_one, residual =
+    ...`` works).
 
     Attributes
     ----------
@@ -51,17 +55,22 @@ def one_hot(targets, M):
     """
     M = as_int("M", M, low=1)
     if not isinstance(targets, torch.Tensor) or targets.dtype != torch.int64:
-        raise TypeError(f"targets must be an int64 tensor, got {type(targets).__name__}")
+        raise TypeError(
+            f"targets must be an int64 tensor, got {type(targets).__name__}"
+        )
     if ((targets < 0) | (targets >= M)).any():
         raise ValueError(f"targets must lie in [0, M) = [0, {M})")
     return torch.nn.functional.one_hot(targets, M).to(DTYPE)
 
 
 def _sum_last(x, keepdim=False, out=None):
-    """x.sum(-1), fast for the tiny last axes of this book; ``out`` (keepdim shape) gets the result.
+    """x.sum(-1), fast for the tiny last axes of this book; ``out`` (keepdim shape) gets
+    the result.
 
-    torch's float64 reduction over a short contiguous last axis (M = 2 outputs, N = 2 tokens) costs
-    about 30 ns per element, ten times an elementwise add, so axes of length <= 8 are summed by adding
+    torch's float64 reduction over a short contiguous last axis (M = 2 outputs, N = 2
+    tokens) costs
+    about 30 ns per element, ten times an elementwise add, so axes of length <= 8 are
+    summed by adding
     slices left to right.
     """
     n = x.shape[-1]
@@ -75,7 +84,8 @@ def _sum_last(x, keepdim=False, out=None):
 
 
 def _hide_targets(Y):
-    """-inf where Y = 1, 0 elsewhere: S + _hide_targets(Y) drops the target scores from a max
+    """-inf where Y = 1, 0 elsewhere: S + _hide_targets(Y) drops the target scores from
+    a max
     (exactly, and much faster than masked_fill on large tensors)."""
     return torch.zeros_like(Y).masked_fill_(Y.bool(), -math.inf)
 
@@ -83,8 +93,10 @@ def _hide_targets(Y):
 def _softmax_parts(S, shift=None, total=None):
     """shift = max_y S, Z = exp(S - shift), total = sum_y Z.
 
-    So softmax(S) = Z / total and logsumexp(S) = log(total) + shift, finite for huge scores
-    (lr = 1e6). ``shift`` and ``total`` may be given as output buffers of shape (..., N, 1).
+    So softmax(S) = Z / total and logsumexp(S) = log(total) + shift, finite for huge
+    scores
+    (lr = 1e6). ``shift`` and ``total`` may be given as output buffers of shape (..., N,
+    1).
     """
     shift = torch.amax(S, -1, keepdim=True, out=shift)  # (..., N, 1)
     Z = torch.sub(S, shift).exp_()  # (..., N, M)
@@ -94,7 +106,8 @@ def _softmax_parts(S, shift=None, total=None):
 def _summary(S, p, Y, hide, shift, total):
     """loss, margins and zero_one of ``evaluate`` from S and the parts of its softmax.
 
-    ``hide`` = _hide_targets(Y), made once by callers that evaluate many score tensors with the same
+    ``hide`` = _hide_targets(Y), made once by callers that evaluate many score tensors
+    with the same
     targets.
     """
     S_target = _sum_last(S * Y)  # (..., N)
@@ -144,9 +157,14 @@ def evaluate(S, p, Y):
     p = as_float("p", p)
     Y = as_float("Y", Y)
     if p.ndim < 1 or p.shape[-1] != S.shape[-2]:
-        raise ValueError(f"p must have shape (..., N) with N = {S.shape[-2]}, got {tuple(p.shape)}")
+        raise ValueError(
+            f"p must have shape (..., N) with N = {S.shape[-2]}, got {tuple(p.shape)}"
+        )
     if Y.shape[-2:] != S.shape[-2:]:
-        raise ValueError(f"Y must have shape (..., N, M) = {tuple(S.shape[-2:])}, got {tuple(Y.shape)}")
+        raise ValueError(
+            f"Y must have shape (..., N, M) = {tuple(S.shape[-2:])}, got "
+            f"{tuple(Y.shape)}"
+        )
     return _evaluate(S, p, Y)
 
 

@@ -1,9 +1,13 @@
 """Input checks shared by the public functions of assocmem.
 
-Every public entry point converts its inputs here. The wrong kind of object (a string where a number
-is expected, a float where an int is expected) raises ``TypeError``; a value of the right kind that is out
-of range (a negative step size, frequencies that do not sum to 1, NaN) raises ``ValueError``. Every
-message names the argument, says what was expected and what arrived. Nothing here is a bare ``assert``.
+Every public entry point converts its inputs here. The wrong kind of object (a string
+where a number
+is expected, a float where an int is expected) raises ``TypeError``; a value of the
+right kind that is out
+of range (a negative step size, frequencies that do not sum to 1, NaN) raises
+``ValueError``. Every
+message names the argument, says what was expected and what arrived. Nothing here is a
+bare ``assert``.
 """
 
 import math
@@ -48,7 +52,8 @@ def as_int(name, v, low=None, high=None):
 
 
 def as_seed(name, seed):
-    """A seed: a non-negative int (``as_int``), as used by ``torch.Generator().manual_seed``.
+    """A seed: a non-negative int (``as_int``), as used by
+    ``torch.Generator().manual_seed``.
 
     Parameters
     ----------
@@ -65,7 +70,8 @@ def as_seed(name, seed):
 
 
 def as_number(name, x, low=None, low_open=False):
-    """``x`` as a finite Python float, optionally ``>= low`` (``> low`` when ``low_open``).
+    """``x`` as a finite Python float, optionally ``>= low`` (``> low`` when
+    ``low_open``).
 
     Parameters
     ----------
@@ -160,13 +166,15 @@ def as_distribution(name, p, N=None):
     if not torch.allclose(total, torch.ones_like(total), atol=1e-8, rtol=0):
         bad = total.flatten()[(total.flatten() - 1).abs().argmax()].item()
         raise ValueError(
-            f"{name} must sum to 1, got {bad:.6g}; pass frequencies normalised by their total"
+            f"{name} must sum to 1, got {bad:.6g}; pass frequencies normalised by "
+            "their total"
         )
     return p
 
 
 def as_targets(name, targets, N, M):
-    """``targets`` as an int64 tensor with last axis of length ``N`` and values in [0, M).
+    """``targets`` as an int64 tensor with last axis of length ``N`` and values in [0,
+    M).
 
     Parameters
     ----------
@@ -184,13 +192,15 @@ def as_targets(name, targets, N, M):
     """
     if isinstance(targets, (str, bytes)) or targets is None:
         raise TypeError(
-            f"{name} must be an array-like of class indices, got {type(targets).__name__}"
+            f"{name} must be an array-like of class indices, got "
+            f"{type(targets).__name__}"
         )
     try:
         t = torch.as_tensor(targets)
     except (TypeError, ValueError, RuntimeError) as err:
         raise TypeError(
-            f"{name} must be an array-like of class indices, got {type(targets).__name__}"
+            f"{name} must be an array-like of class indices, got "
+            f"{type(targets).__name__}"
         ) from err
     if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
         if (
@@ -239,7 +249,9 @@ def as_lr(lr, max_ndim=None, name="lr"):
     lr = as_float(name, lr)
     if max_ndim is not None and lr.ndim > max_ndim:
         kind = "a float" if max_ndim == 0 else f"a float or a {max_ndim}-D tensor"
-        raise ValueError(f"{name} must be {kind} (step sizes), got shape {tuple(lr.shape)}")
+        raise ValueError(
+            f"{name} must be {kind} (step sizes), got shape {tuple(lr.shape)}"
+        )
     if lr.numel() == 0:
         raise ValueError(f"{name} is empty; pass at least one step size")
     if (lr <= 0).any():

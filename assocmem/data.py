@@ -77,7 +77,8 @@ def orthonormal_embeddings(n, d=None):
 
 
 def correlated_pair(alpha):
-    """Two unit vectors of R^2 with inner product alpha: e_1 = (1, 0), e_2 = (alpha, sqrt(1 - alpha^2)).
+    """Two unit vectors of R^2 with inner product alpha: e_1 = (1, 0), e_2 = (alpha,
+    sqrt(1 - alpha^2)).
 
     Parameters
     ----------
@@ -111,7 +112,8 @@ def correlated_pair(alpha):
 def two_token_task(alpha, p1, U=None):
     """The two-token task: inputs with correlation alpha, f*(x) = x, p = (p1, 1 - p1).
 
-    The inputs are ``correlated_pair(alpha)``, e_1 = (1, 0) and e_2 = (alpha, sqrt(1 - alpha^2)), and
+    The inputs are ``correlated_pair(alpha)``, e_1 = (1, 0) and e_2 = (alpha, sqrt(1 -
+    alpha^2)), and
     token x must be mapped to output x (paper, Eq. 16, with U = I by default).
 
     Parameters

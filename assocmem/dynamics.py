@@ -1,10 +1,16 @@
-"""Training loops: full-batch gradient descent (one task or many at once) and mini-batch SGD.
+"""Training loops: full-batch gradient descent (one task or many at once) and mini-batch
+SGD.
 
-The hot path of the whole book is ``_descend``. It steps the scores S = E W^T U^T directly (the
-particle recursion of chapter 2, one batched matmul per step), logs the loss, the margins and the 0-1
-loss of a block of steps at once, and recovers the final W from the summed residuals; see its
-docstring for why this is fast. Every tensor may carry leading batch dimensions, so one loop runs many
-step sizes, frequencies or embeddings side by side (``sweep``). Orientation of W as in ``tasks.py``:
+The hot path of the whole book is ``_descend``. It steps the scores S = E W^T U^T
+directly (the
+particle recursion of chapter 2, one batched matmul per step), logs the loss, the
+margins and the 0-1
+loss of a block of steps at once, and recovers the final W from the summed residuals;
+see its
+docstring for why this is fast. Every tensor may carry leading batch dimensions, so one
+loop runs many
+step sizes, frequencies or embeddings side by side (``sweep``). Orientation of W as in
+``tasks.py``:
 S[x, y] = u_y^T W e_x.
 """
 
@@ -62,7 +68,8 @@ def train(task, lr, steps, W0=None, keep_W=False):
     task : Task
         The task to learn.
     lr : float or (B,) array-like
-        Step size eta > 0. A 1-D tensor runs B independent trainings in one batched loop.
+        Step size eta > 0. A 1-D tensor runs B independent trainings in one batched
+        loop.
     steps : int
         Number of GD steps T >= 0.
     W0 : (d, d) or (B, d, d) array-like, optional
@@ -73,7 +80,8 @@ def train(task, lr, steps, W0=None, keep_W=False):
     Returns
     -------
     History
-        loss, zero_one (T+1,) or (B, T+1); margins (T+1, N) or (B, T+1, N); W (d, d) or (B, d, d).
+        loss, zero_one (T+1,) or (B, T+1); margins (T+1, N) or (B, T+1, N); W (d, d) or
+        (B, d, d).
 
     Examples
     --------
@@ -99,12 +107,17 @@ def _as_bool(name, v):
 
 
 def sweep(E, U, p, targets, lr, steps, W0=None, keep_W=False):
-    """Full-batch GD on many tasks at once: every argument may carry leading batch dimensions.
+    """Full-batch GD on many tasks at once: every argument may carry leading batch
+    dimensions.
 
-    The batch dimensions of all arguments (everything left of the trailing (N, d), (M, d), (N,), (N,),
-    scalar and (d, d) shapes) are broadcast together as in numpy, and one loop trains a memory for
-    each entry of the broadcast batch. This is the public way to run a grid of configurations: put
-    each grid axis on its own batch dimension, and give every argument size 1 (or nothing) on the axes
+    The batch dimensions of all arguments (everything left of the trailing (N, d), (M,
+    d), (N,), (N,),
+    scalar and (d, d) shapes) are broadcast together as in numpy, and one loop trains a
+    memory for
+    each entry of the broadcast batch. This is the public way to run a grid of
+    configurations: put
+    each grid axis on its own batch dimension, and give every argument size 1 (or
+    nothing) on the axes
     it does not depend on. All configurations must share N, M and d.
 
     Parameters
@@ -129,33 +142,40 @@ def sweep(E, U, p, targets, lr, steps, W0=None, keep_W=False):
     Returns
     -------
     History
-        Fields with the broadcast batch shape in front: loss and zero_one (..., T+1), margins
-        (..., T+1, N), W (..., d, d). Entry [i, j, ...] equals ``train`` on that configuration alone
+        Fields with the broadcast batch shape in front: loss and zero_one (..., T+1),
+        margins
+        (..., T+1, N), W (..., d, d). Entry [i, j, ...] equals ``train`` on that
+        configuration alone
         (to round-off).
 
     Raises
     ------
     ValueError
-        If an argument is malformed (shapes, p not a distribution, targets out of range, lr <= 0,
+        If an argument is malformed (shapes, p not a distribution, targets out of range,
+        lr <= 0,
         NaN/inf) or if the batch dimensions do not broadcast.
     TypeError
         If an argument is the wrong kind of object (a string, a float number of steps).
 
     Examples
     --------
-    The learning-rate phase diagram of chapter 4 (paper group G): 10 frequencies p_1 x 10
-    correlations alpha x 10 step sizes, 1000 steps each, in one call. The grid axes are (p_1, alpha, lr):
+    The learning-rate phase diagram of chapter 4 (paper group G): 10 frequencies p_1 x
+    10
+    correlations alpha x 10 step sizes, 1000 steps each, in one call. The grid axes are
+    (p_1, alpha, lr):
 
     >>> import torch, assocmem as am
-    >>> p1 = torch.sigmoid(torch.logspace(-0.5, 0.5, 10, dtype=torch.float64))    # (P,)
-    >>> alpha = torch.linspace(0.5, 1, 10, dtype=torch.float64)                     # (A,)
-    >>> lr = torch.logspace(-1, 1, 10, dtype=torch.float64)                        # (L,) last axis
-    >>> E = am.correlated_pair(alpha)                                               # (A, N, d)
-    >>> p = torch.stack([p1, 1 - p1], -1)                                           # (P, N)
+    >>> f64 = torch.float64
+    >>> p1 = torch.sigmoid(torch.logspace(-0.5, 0.5, 10, dtype=f64))  # (P,)
+    >>> alpha = torch.linspace(0.5, 1, 10, dtype=f64)  # (A,)
+    >>> lr = torch.logspace(-1, 1, 10, dtype=f64)  # (L,), the last axis
+    >>> E = am.correlated_pair(alpha)  # (A, N, d)
+    >>> p = torch.stack([p1, 1 - p1], -1)  # (P, N)
     >>> h = am.sweep(E[:, None], torch.eye(2), p[:, None, None], [0, 1], lr, 1000)
-    >>> h.zero_one.shape           # batch (P, A, L) = (P, 1, 1) x (A, 1) x (L,), then T + 1
+    >>> h.zero_one.shape  # batch (P, A, L) = (P, 1, 1) x (A, 1) x (L,), then T + 1
     torch.Size([10, 10, 10, 1001])
-    >>> am.first_hit(h.zero_one == 0)[0, 8].tolist()   # steps to 100 % accuracy, p_1 = 0.578, alpha = 0.944
+    >>> # steps to 100 % accuracy at p_1 = 0.578, alpha = 0.944, one per step size:
+    >>> am.first_hit(h.zero_one == 0)[0, 8].tolist()
     [112, 67, 41, 25, 15, 9, 6, 2, 10, 8]
     """
     E = as_float("E", E)
@@ -226,7 +246,8 @@ def train_sgd(task, lr, steps, batch_size, seed, W0=None):
                 task.p, batch_size, replacement=True, generator=gen
             )  # (B,)
             counts_w.zero_().index_add_(0, xs, torch.ones(batch_size, dtype=DTYPE))
-            # the batch mean CE is the population formula with p replaced by the empirical
+            # the batch mean CE is the population formula with p replaced by the
+            # empirical
             # frequencies
             R = _evaluate(S, counts_w / batch_size, task.Y).residual  # (N, M)
             W = W - lr * (task.U.T @ R.T @ task.E)  # (d, d)

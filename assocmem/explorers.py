@@ -1,15 +1,23 @@
 """Explorable figures: one drawing function, moved two ways.
 
-A chapter writes one function ``draw(**params) -> matplotlib Figure`` and hands it to both explorers:
+A chapter writes one function ``draw(**params) -> matplotlib Figure`` and hands it to
+both explorers:
 
-- :func:`static` renders ``draw`` for every point of a small grid when the chapter executes, puts the frames in
-  an ``ipywidgets.Stack`` and ties each slider to it with ``widgets.jslink``. The link runs in the browser, so the
-  sliders move on the static HTML page with no kernel (Binder, Colab and a local kernel show it too).
-- :func:`live` redraws ``draw`` through a running kernel, with every slider and the full ranges.
+- :func:`static` renders ``draw`` for every point of a small grid when the chapter
+executes, puts the frames in
+  an ``ipywidgets.Stack`` and ties each slider to it with ``widgets.jslink``. The link
+  runs in the browser, so the
+  sliders move on the static HTML page with no kernel (Binder, Colab and a local kernel
+  show it too).
+- :func:`live` redraws ``draw`` through a running kernel, with every slider and the full
+ranges.
 
-Both explorers draw with the same function, so a precomputed frame is exactly the figure the live explorer draws
-for the same values. Each frame is an ``<img>`` with alt text that states its parameters, and carries them in a
-``data-params`` attribute (``"d=16;N=100"``) that the browser test compares with the slider readouts.
+Both explorers draw with the same function, so a precomputed frame is exactly the figure
+the live explorer draws
+for the same values. Each frame is an ``<img>`` with alt text that states its
+parameters, and carries them in a
+``data-params`` attribute (``"d=16;N=100"``) that the browser test compares with the
+slider readouts.
 """
 
 import base64
@@ -22,12 +30,15 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 STATIC_NOTE = (
-    "<b>Precomputed explorer.</b> {n} frames were drawn when this page was built; the sliders "
-    "move on the page with no kernel. Run the notebook (Binder, Colab or locally) for the live "
+    "<b>Precomputed explorer.</b> {n} frames were drawn when this page was built; the "
+    "sliders "
+    "move on the page with no kernel. Run the notebook (Binder, Colab or locally) for "
+    "the live "
     "explorer with every slider."
 )
 LIVE_NOTE = (
-    "<b>Live explorer.</b> Redrawn by the running kernel: it moves only in a running notebook "
+    "<b>Live explorer.</b> Redrawn by the running kernel: it moves only in a running "
+    "notebook "
     "(Binder, Colab or locally)."
 )
 
@@ -107,18 +118,21 @@ def _frame(draw, params, alt, dpi):
 
 
 def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
-    """A kernel-free explorer: every frame of ``grid`` precomputed, sliders linked in the browser.
+    """A kernel-free explorer: every frame of ``grid`` precomputed, sliders linked in
+    the browser.
 
     Parameters
     ----------
     draw : callable
         ``draw(**params)`` returns a matplotlib Figure (it must not call ``plt.show``).
     grid : dict
-        One or two parameter names, each mapped to its list of values (2 to about 10 each).
+        One or two parameter names, each mapped to its list of values (2 to about 10
+        each).
     initial : dict, optional
         Starting value of some parameters (default: the first value of each list).
     alt : str, optional
-        Alt text of a frame, formatted with the frame's parameters, e.g. ``"Loss for d = {d}"``.
+        Alt text of a frame, formatted with the frame's parameters, e.g. ``"Loss for d =
+        {d}"``.
     labels : dict, optional
         Slider label per parameter (default: the parameter's name).
     dpi : int
@@ -181,7 +195,8 @@ def live(draw, **controls):
     draw : callable
         The same drawing function as for :func:`static`.
     **controls : ipywidgets widgets
-        One widget per parameter of ``draw`` (sliders, dropdowns), keyed by the parameter's name.
+        One widget per parameter of ``draw`` (sliders, dropdowns), keyed by the
+        parameter's name.
 
     Returns
     -------

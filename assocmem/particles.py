@@ -1,12 +1,16 @@
 """Gradient descent seen in score space: a system of interacting particles.
 
-Applying u_y^T (.) e_x to the GD update of W gives a closed recursion on the scores S (N, M):
+Applying u_y^T (.) e_x to the GD update of W gives a closed recursion on the scores S
+(N, M):
 
     S_{t+1} = S_t - lr * K_e D_p (softmax(S_t) - Y) K_u,
 
-with K_e = E E^T (N, N) and K_u = U U^T (M, M) the Gram matrices. Each input token x is a particle at
-position S[x] in R^M; particle x' pushes particle x with weight p(x') <e_x, e_x'>: frequent tokens push
-harder, correlated embeddings couple. ``simulate`` runs this recursion without ever forming W.
+with K_e = E E^T (N, N) and K_u = U U^T (M, M) the Gram matrices. Each input token x is
+a particle at
+position S[x] in R^M; particle x' pushes particle x with weight p(x') <e_x, e_x'>:
+frequent tokens push
+harder, correlated embeddings couple. ``simulate`` runs this recursion without ever
+forming W.
 """
 
 import torch
@@ -67,7 +71,8 @@ def simulate(task, lr, steps, S0=None):
     Returns
     -------
     torch.Tensor
-        The scores of every iterate, (steps+1, N, M), or (B, steps+1, N, M) for a (B,) ``lr``.
+        The scores of every iterate, (steps+1, N, M), or (B, steps+1, N, M) for a (B,)
+        ``lr``.
     """
     task = as_task("task", task)
     lr = as_lr(lr, max_ndim=1)
@@ -92,7 +97,8 @@ def simulate(task, lr, steps, S0=None):
 def binary_margin_step(margins, lr, p, G_e, same, c=2.0):
     """One GD step of the scalar margins when M = 2 (notation page, binary particles).
 
-    m_x <- m_x + lr * c * sum_x' p(x') <e_x, e_x'> eps_{xx'} sigma(-m_x'), with eps = +1 when x, x'
+    m_x <- m_x + lr * c * sum_x' p(x') <e_x, e_x'> eps_{xx'} sigma(-m_x'), with eps = +1
+    when x, x'
     share the output and -1 otherwise, and c = ||u_1 - u_2||^2.
 
     Parameters

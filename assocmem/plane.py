@@ -1,11 +1,15 @@
-"""The gamma-plane: two outputs (M = 2) in dimension d, where the loss depends on W only through gamma.
+"""The gamma-plane: two outputs (M = 2) in dimension d, where the loss depends on W only
+through gamma.
 
-With S[x, y] = u_y^T W e_x, the margin of a token with target 0 is S[x, 0] - S[x, 1] = <gamma, e_x> with
+With S[x, y] = u_y^T W e_x, the margin of a token with target 0 is S[x, 0] - S[x, 1] =
+<gamma, e_x> with
 
     gamma = W^T (u_1 - u_2)  in R^d,
 
-and -<gamma, e_x> for target 1. Any gamma is realised by W = a gamma^T / ||a||^2 with a = u_1 - u_2,
-so loss landscapes over a grid of gamma are exact, and GD on W with step lr moves gamma by GD with
+and -<gamma, e_x> for target 1. Any gamma is realised by W = a gamma^T / ||a||^2 with a
+= u_1 - u_2,
+so loss landscapes over a grid of gamma are exact, and GD on W with step lr moves gamma
+by GD with
 step lr ||a||^2.
 """
 
@@ -92,7 +96,8 @@ def grid(xlim, ylim, n=100):
     Returns
     -------
     tuple
-        (G0, G1, gamma): G0, G1 (n, n) coordinates (rows follow ylim, columns xlim) and gamma
+        (G0, G1, gamma): G0, G1 (n, n) coordinates (rows follow ylim, columns xlim) and
+        gamma
         (n, n, 2).
     """
     (x0, x1), (y0, y1) = _limits("xlim", xlim), _limits("ylim", ylim)
@@ -118,7 +123,8 @@ def landscape(task, xlim, ylim, n=100):
     Returns
     -------
     dict
-        ``G0``, ``G1`` (n, n) coordinates, ``loss`` and ``zero_one`` (n, n) values, ``W``
+        ``G0``, ``G1`` (n, n) coordinates, ``loss`` and ``zero_one`` (n, n) values,
+        ``W``
         (n, n, 2, 2) the memories.
     """
     task = as_task("task", task)

@@ -1,18 +1,27 @@
-"""The cross-entropy minimizer of a task, by damped Newton's method: in W, or in gamma for M = 2.
+"""The cross-entropy minimizer of a task, by damped Newton's method: in W, or in gamma
+for M = 2.
 
-When no memory classifies every token with a positive margin (under-parameterized, N > d), the loss
-is strictly convex on the span of the u_y e_x^T and its minimizer W* is finite. Newton's method with
-the closed-form gradient and Hessian and a backtracking line search reaches it to machine precision in
-a few dozen steps, where GD would need thousands. Both solvers share one engine (``_newton``) and one
+When no memory classifies every token with a positive margin (under-parameterized, N >
+d), the loss
+is strictly convex on the span of the u_y e_x^T and its minimizer W* is finite. Newton's
+method with
+the closed-form gradient and Hessian and a backtracking line search reaches it to
+machine precision in
+a few dozen steps, where GD would need thousands. Both solvers share one engine
+(``_newton``) and one
 result type (``CEMinimum``):
 
-- ``minimize_loss(task)`` works on W (d^2 coordinates, one task). The Hessian is singular along
+- ``minimize_loss(task)`` works on W (d^2 coordinates, one task). The Hessian is
+singular along
   directions that change no score; the minimum-norm Newton step ignores them.
-- ``ce_minimizer(V, p)`` works on gamma (d coordinates) for a batch of two-output tasks, where
+- ``ce_minimizer(V, p)`` works on gamma (d coordinates) for a batch of two-output tasks,
+where
   L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) (see ``zero_one``).
 
-A task is *separable* when some iterate classifies every token (all margins > 0): then the loss has
-no finite minimizer (its infimum 0 is only approached as ||W|| grows). Both solvers stop there and
+A task is *separable* when some iterate classifies every token (all margins > 0): then
+the loss has
+no finite minimizer (its infimum 0 is only approached as ||W|| grows). Both solvers stop
+there and
 report ``separable=True``; they never raise for it.
 """
 
@@ -30,7 +39,8 @@ from ._validate import (
     as_task,
 )
 
-# below this gradient norm, a point where the loss can no longer decrease in float64 counts as
+# below this gradient norm, a point where the loss can no longer decrease in float64
+# counts as
 # converged: round-off, not the method, then limits the gradient
 FLAT_GRAD = 1e-8
 _EPS = torch.finfo(DTYPE).eps
@@ -40,7 +50,8 @@ _EPS = torch.finfo(DTYPE).eps
 class CEMinimum:
     """The cross-entropy minimizer found by damped Newton.
 
-    For ``minimize_loss`` (one task) the fields are Python numbers; for ``ce_minimizer`` they are
+    For ``minimize_loss`` (one task) the fields are Python numbers; for ``ce_minimizer``
+    they are
     tensors of the batch shape (...).
 
     Attributes
@@ -52,9 +63,11 @@ class CEMinimum:
     steps : int or (...) tensor
         Newton steps taken.
     converged : bool or (...) bool tensor
-        grad_norm < tol, or the loss stopped decreasing in float64 with grad_norm < FLAT_GRAD.
+        grad_norm < tol, or the loss stopped decreasing in float64 with grad_norm <
+        FLAT_GRAD.
     separable : bool or (...) bool tensor
-        An iterate had every margin positive: no finite minimizer exists, and the solution is only
+        An iterate had every margin positive: no finite minimizer exists, and the
+        solution is only
         a memory that separates the task.
     W : (d, d) tensor or None
         The solution as a memory (``minimize_loss``).
@@ -76,7 +89,9 @@ CEMinimizer = CEMinimum  # earlier name of the result of ce_minimizer
 
 
 def _newton_direction(g, H):
-    """-H^+ g with the pseudo-inverse of the symmetric H (eigenvalues below 1e-12 lambda_max dropped)."""
+    """-H^+ g with the pseudo-inverse of the symmetric H (eigenvalues below 1e-12
+    lambda_max dropped).
+    """
     lam, Q = torch.linalg.eigh(H)  # (..., n), (..., n, n)
     keep = lam > 1e-12 * lam[..., -1:].clamp_min(1e-300)
     inv = torch.where(keep, 1 / torch.where(keep, lam, 1.0), 0.0)
@@ -84,7 +99,9 @@ def _newton_direction(g, H):
 
 
 def _line_search(value, x, loss, m, direction, slope, active):
-    """Armijo backtracking per batch entry; returns the accepted (x, loss, m) and which accepted."""
+    """Armijo backtracking per batch entry; returns the accepted (x, loss, m) and which
+    accepted.
+    """
     t = torch.ones(loss.shape, dtype=DTYPE)
     accepted = ~active
     new_x, new_loss, new_m = x.clone(), loss.clone(), m.clone()
@@ -105,11 +122,16 @@ def _line_search(value, x, loss, m, direction, slope, active):
 def _newton(value, derivatives, x, tol, max_steps):
     """Damped Newton on a batch of convex losses; x (..., n).
 
-    ``value(x)`` gives (loss (...), margins (..., N)) and ``derivatives(x)`` (gradient (..., n),
-    Hessian (..., n, n)). A batch entry stops when ||grad|| < tol, when it becomes separable (every
-    margin > 0), when no step size decreases its loss, or when a step left the loss unchanged in
-    float64 without shrinking the gradient (near the minimum g^T H^-1 g falls below the resolution of
-    the loss while Newton still shrinks the gradient, so such steps are kept while they do).
+    ``value(x)`` gives (loss (...), margins (..., N)) and ``derivatives(x)`` (gradient
+    (..., n),
+    Hessian (..., n, n)). A batch entry stops when ||grad|| < tol, when it becomes
+    separable (every
+    margin > 0), when no step size decreases its loss, or when a step left the loss
+    unchanged in
+    float64 without shrinking the gradient (near the minimum g^T H^-1 g falls below the
+    resolution of
+    the loss while Newton still shrinks the gradient, so such steps are kept while they
+    do).
     """
     batch = x.shape[:-1]
     loss, m = value(x)
@@ -175,13 +197,16 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
     Returns
     -------
     CEMinimum
-        With ``W`` the minimizer (d, d) and Python numbers in the other fields. When the task is
-        separable, ``separable`` is True and ``W`` is a memory that memorizes every token.
+        With ``W`` the minimizer (d, d) and Python numbers in the other fields. When the
+        task is
+        separable, ``separable`` is True and ``W`` is a memory that memorizes every
+        token.
 
     Examples
     --------
     >>> import torch, assocmem as am
-    >>> task = am.Task(am.random_embeddings(3, 2, 1), torch.eye(2), [0.5, 0.3, 0.2], [0, 1, 0])
+    >>> E = am.random_embeddings(3, 2, 1)
+    >>> task = am.Task(E, torch.eye(2), [0.5, 0.3, 0.2], [0, 1, 0])
     >>> r = am.solvers.minimize_loss(task)
     >>> r.converged, r.separable, r.grad_norm < 1e-12
     (True, False, True)
@@ -217,9 +242,11 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
 
 
 def ce_minimizer(V, p, gamma0=None, tol=1e-10, max_steps=100):
-    """Minimize L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) for a batch of tasks by damped Newton.
+    """Minimize L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) for a batch of tasks
+    by damped Newton.
 
-    The same minimizer as ``minimize_loss`` (mapped to W by ``plane.gamma_to_W``), but many M = 2
+    The same minimizer as ``minimize_loss`` (mapped to W by ``plane.gamma_to_W``), but
+    many M = 2
     tasks at once and in d coordinates instead of d^2.
 
     Parameters
@@ -238,8 +265,10 @@ def ce_minimizer(V, p, gamma0=None, tol=1e-10, max_steps=100):
     Returns
     -------
     CEMinimum
-        With ``gamma`` (..., d) and tensors of the batch shape (...) in the other fields. Tasks where
-        some iterate classified every token (so L has no finite minimizer) are flagged ``separable``
+        With ``gamma`` (..., d) and tensors of the batch shape (...) in the other
+        fields. Tasks where
+        some iterate classified every token (so L has no finite minimizer) are flagged
+        ``separable``
         and left there.
 
     Examples

@@ -1,11 +1,15 @@
-"""The memorization task: embeddings, frequencies, targets, and everything computed from the scores.
+"""The memorization task: embeddings, frequencies, targets, and everything computed from
+the scores.
 
-Orientation (the paper's): the memory ``W`` is a (d, d) matrix and the score of output y for input x is
+Orientation (the paper's): the memory ``W`` is a (d, d) matrix and the score of output y
+for input x is
 
     S[x, y] = u_y^T W e_x,        so   S = E W^T U^T   with E (N, d) and U (M, d).
 
-Every quantity (loss, 0-1 loss, margins, gradient, Hessian) is derived from S. All methods accept a
-batch of memories with leading dimensions, ``W`` of shape (..., d, d), and then return (...)-shaped
+Every quantity (loss, 0-1 loss, margins, gradient, Hessian) is derived from S. All
+methods accept a
+batch of memories with leading dimensions, ``W`` of shape (..., d, d), and then return
+(...)-shaped
 results. The score kernel is ``_scores.py``; training loops live in ``dynamics.py``.
 """
 
@@ -43,7 +47,8 @@ class Task:
     Examples
     --------
     >>> import torch, assocmem as am
-    >>> task = am.Task(E=torch.eye(3), U=torch.eye(3), p=[0.5, 0.3, 0.2], targets=[0, 1, 2])
+    >>> I3 = torch.eye(3)
+    >>> task = am.Task(E=I3, U=I3, p=[0.5, 0.3, 0.2], targets=[0, 1, 2])
     >>> task.margins(torch.eye(3)).tolist()
     [1.0, 1.0, 1.0]
     """
@@ -62,14 +67,16 @@ class Task:
             raise ValueError("E must have at least one row (N >= 1)")
         if M < 2:
             raise ValueError(
-                f"U must have at least M = 2 rows (outputs), got {M}: a margin needs a rival"
+                f"U must have at least M = 2 rows (outputs), got {M}: a margin needs a "
+                "rival"
             )
         self.E, self.U = E, U  # (N, d), (M, d)
         self.p = as_distribution("p", p, N=N)  # (N,)
         self.targets = as_targets("targets", targets, N, M)  # (N,)
         if self.p.ndim != 1 or self.targets.ndim != 1:
             raise ValueError(
-                "p and targets must be 1-D for a single Task; use assocmem.sweep for batches"
+                "p and targets must be 1-D for a single Task; use assocmem.sweep for "
+                "batches"
             )
         self.Y = one_hot(self.targets, M)  # (N, M)
         self.N, self.M, self.d = N, M, d
@@ -77,7 +84,8 @@ class Task:
     def __repr__(self):
         return f"Task(N={self.N}, M={self.M}, d={self.d})"
 
-    # -- scores and everything derived from them -------------------------------------------------
+    # -- scores and everything derived from them
+    # -------------------------------------------------
     def scores(self, W):
         """Scores S[x, y] = u_y^T W e_x.
 
@@ -165,7 +173,8 @@ class Task:
         return 1 - self.zero_one_loss(W)
 
     def gradient(self, W):
-        """Closed-form gradient sum_x p(x) sum_y (softmax(S)[x, y] - 1{y = f*(x)}) u_y e_x^T.
+        """Closed-form gradient sum_x p(x) sum_y (softmax(S)[x, y] - 1{y = f*(x)}) u_y
+        e_x^T.
 
         Parameters
         ----------
@@ -183,7 +192,8 @@ class Task:
         """Closed-form Hessian of L with respect to W flattened row-major.
 
         H = sum_x p(x) C_x kron e_x e_x^T with C_x = U^T (diag(P_x) - P_x P_x^T) U and
-        P_x = softmax(S[x]). It needs no labels: the targets enter the gradient only linearly.
+        P_x = softmax(S[x]). It needs no labels: the targets enter the gradient only
+        linearly.
 
         Parameters
         ----------

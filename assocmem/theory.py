@@ -1,16 +1,23 @@
-"""Closed forms derived in the book, each checked against simulation in the tests and chapters.
+"""Closed forms derived in the book, each checked against simulation in the tests and
+chapters.
 
-Orthonormal embeddings from W_0 = 0 decouple the particles, and every wrong-class score of particle x
-stays equal. Its margin then obeys the gradient-flow ODE dm/dt = M p(x) / (e^m + M - 1), whose
+Orthonormal embeddings from W_0 = 0 decouple the particles, and every wrong-class score
+of particle x
+stays equal. Its margin then obeys the gradient-flow ODE dm/dt = M p(x) / (e^m + M - 1),
+whose
 solution is the root of
 
     e^m + (M - 1) m = 1 + M p t.
 
-``orthogonal_margin`` solves this exactly and stays finite for huge t by working in log space.
+``orthogonal_margin`` solves this exactly and stays finite for huge t by working in log
+space.
 
-The two-token task (``assocmem.two_token_task``: correlation alpha, U = I, p = (p1, 1 - p1)) has closed
-forms too: the first GD step from W_0 = 0 moves the margins to m_1 = eta (p1 - alpha p2, p2 - alpha p1),
-the sharpness at W = 0 is (1 + sqrt(1 - 4 p1 p2 (1 - alpha^2))) / 4, and the first step raises the loss
+The two-token task (``assocmem.two_token_task``: correlation alpha, U = I, p = (p1, 1 -
+p1)) has closed
+forms too: the first GD step from W_0 = 0 moves the margins to m_1 = eta (p1 - alpha p2,
+p2 - alpha p1),
+the sharpness at W = 0 is (1 + sqrt(1 - 4 p1 p2 (1 - alpha^2))) / 4, and the first step
+raises the loss
 above log 2 exactly when eta exceeds ``spike_onset``.
 """
 
@@ -22,7 +29,8 @@ from ._validate import as_float, as_int
 
 
 def orthogonal_margin(t, p, M):
-    """Gradient-flow margin m(t) for orthonormal embeddings, W_0 = 0: root of e^m + (M-1) m = 1 + M p t.
+    """Gradient-flow margin m(t) for orthonormal embeddings, W_0 = 0: root of e^m +
+    (M-1) m = 1 + M p t.
 
     Parameters
     ----------
@@ -40,9 +48,12 @@ def orthogonal_margin(t, p, M):
 
     Notes
     -----
-    Written as m + log1p((M-1) m e^{-m}) = log1p(M p t), the equation involves no overflowing
-    exponential. Its left side is increasing in m (derivative (1 + k e^{-m}) / (1 + k m e^{-m}) > 0 with
-    k = M - 1), and its root lies in [0, log1p(M p t)], so a safeguarded Newton iteration converges to
+    Written as m + log1p((M-1) m e^{-m}) = log1p(M p t), the equation involves no
+    overflowing
+    exponential. Its left side is increasing in m (derivative (1 + k e^{-m}) / (1 + k m
+    e^{-m}) > 0 with
+    k = M - 1), and its root lies in [0, log1p(M p t)], so a safeguarded Newton
+    iteration converges to
     machine precision.
 
     Examples
@@ -77,7 +88,8 @@ def orthogonal_margin(t, p, M):
 
 
 def orthogonal_loss(t, p, M):
-    """Gradient-flow loss sum_x p(x) log(1 + (M-1) e^{-m_x(t)}) for orthonormal embeddings.
+    """Gradient-flow loss sum_x p(x) log(1 + (M-1) e^{-m_x(t)}) for orthonormal
+    embeddings.
 
     Parameters
     ----------
@@ -126,7 +138,8 @@ def _two_token(alpha, p1):
 
 
 def sharpness_at_zero(alpha, p1):
-    """lambda_max(grad^2 L(0)) of the two-token task, (1 + sqrt(1 - 4 p1 p2 (1 - alpha^2))) / 4.
+    """lambda_max(grad^2 L(0)) of the two-token task, (1 + sqrt(1 - 4 p1 p2 (1 -
+    alpha^2))) / 4.
 
     At W = 0 the Hessian is C_0 kron K with lambda_max(C_0) = 1/2 (U = I, M = 2) and
     K = p1 e_1 e_1^T + p2 e_2 e_2^T, of trace 1 and determinant p1 p2 (1 - alpha^2).
@@ -155,7 +168,8 @@ def sharpness_at_zero(alpha, p1):
 def first_step_loss(lr, alpha, p1):
     """L(W_1) after one GD step of size lr from W_0 = 0 on the two-token task.
 
-    L(W_1) = p1 log(1 + e^{-m_1(1)}) + p2 log(1 + e^{-m_1(2)}) with m_1(1) = lr (p1 - alpha p2) and
+    L(W_1) = p1 log(1 + e^{-m_1(1)}) + p2 log(1 + e^{-m_1(2)}) with m_1(1) = lr (p1 -
+    alpha p2) and
     m_1(2) = lr (p2 - alpha p1).
 
     Parameters
@@ -181,11 +195,15 @@ def first_step_loss(lr, alpha, p1):
 
 
 def spike_onset(alpha, p1):
-    """Step size eta_* above which the first GD step from W_0 = 0 raises the loss above log 2.
+    """Step size eta_* above which the first GD step from W_0 = 0 raises the loss above
+    log 2.
 
-    L(W_1(eta)) (``first_step_loss``) is convex in eta and equals log 2 at eta = 0; eta_* is its
-    other crossing of log 2, found by bisection to machine precision. It exists when one token is
-    pushed backwards by the first step (p2 < alpha p1 or p1 < alpha p2); otherwise the result is inf.
+    L(W_1(eta)) (``first_step_loss``) is convex in eta and equals log 2 at eta = 0;
+    eta_* is its
+    other crossing of log 2, found by bisection to machine precision. It exists when one
+    token is
+    pushed backwards by the first step (p2 < alpha p1 or p1 < alpha p2); otherwise the
+    result is inf.
 
     Parameters
     ----------

@@ -1,7 +1,10 @@
-"""Statistics of a trajectory along its step axis: first hits, memorization, forgetting, oscillation.
+"""Statistics of a trajectory along its step axis: first hits, memorization, forgetting,
+oscillation.
 
-Margins are logged as (..., T+1, N) (step axis second to last, one column per token) and losses or
-flags as (..., T+1) (step axis last), as in ``History``. A token is memorized at step t when its margin
+Margins are logged as (..., T+1, N) (step axis second to last, one column per token) and
+losses or
+flags as (..., T+1) (step axis last), as in ``History``. A token is memorized at step t
+when its margin
 is positive: a tie (m = 0) counts as an error, as everywhere in the book.
 """
 
@@ -28,7 +31,8 @@ def _as_tensor(name, x, min_ndim):
             ) from err
     if x.ndim < min_ndim:
         raise ValueError(
-            f"{name} must have at least {min_ndim} dimension(s), got shape {tuple(x.shape)}"
+            f"{name} must have at least {min_ndim} dimension(s), got shape "
+            f"{tuple(x.shape)}"
         )
     if x.dtype.is_floating_point and torch.isnan(x).any():
         raise ValueError(f"{name} contains NaN")
@@ -141,7 +145,8 @@ def loss_increases(loss, tol=0.0):
     loss : (..., T+1) tensor
         Losses along a run.
     tol : float
-        Increases up to ``tol`` are not counted (e.g. 1e-12 to ignore round-off at a minimum).
+        Increases up to ``tol`` are not counted (e.g. 1e-12 to ignore round-off at a
+        minimum).
 
     Returns
     -------

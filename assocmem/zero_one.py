@@ -1,22 +1,34 @@
-"""The best achievable 0-1 loss of a two-output task (M = 2), and the cross-entropy minimizer it is compared with.
+"""The best achievable 0-1 loss of a two-output task (M = 2), and the cross-entropy
+minimizer it is compared with.
 
 With M = 2 outputs every margin is linear in one vector of R^d (``plane.py``),
 
-    m(x) = <gamma, v_x>,    gamma = W^T (u_1 - u_2),    v_x = s_x e_x,    s_x = +1 if f*(x) = 0 else -1,
+    m(x) = <gamma, v_x>,    gamma = W^T (u_1 - u_2),    v_x = s_x e_x,    s_x = +1 if
+    f*(x) = 0 else -1,
 
-so the 0-1 loss L01 = sum_x p(x) 1{m(x) <= 0} depends only on the *direction* of gamma (gamma = 0 gets every
-token wrong). It is constant on each open cone of the arrangement of hyperplanes {<gamma, v_x> = 0} and never
-smaller on a hyperplane, where the ties count as errors. So min L01 is the smallest loss over the cones:
+so the 0-1 loss L01 = sum_x p(x) 1{m(x) <= 0} depends only on the *direction* of gamma
+(gamma = 0 gets every
+token wrong). It is constant on each open cone of the arrangement of hyperplanes
+{<gamma, v_x> = 0} and never
+smaller on a hyperplane, where the ties count as errors. So min L01 is the smallest loss
+over the cones:
 
-- d = 2: the cones are the (at most 2N) angular sectors between the lines orthogonal to the e_x; ``sectors``
+- d = 2: the cones are the (at most 2N) angular sectors between the lines orthogonal to
+the e_x; ``sectors``
   lists them and ``optimum`` takes the best one. This is exact.
-- d > 2: ``optimum`` walks the extreme rays of the cones (each the intersection of d - 1 hyperplanes) and steps
-  off every ray into each of its 2^(d-1) neighbouring cones. Every cone of a pointed arrangement has an extreme
-  ray, so this is exact for embeddings in general position (true with probability 1 for random embeddings).
-  Whatever happens, the loss returned is that of an explicit gamma: an upper bound on min L01.
+- d > 2: ``optimum`` walks the extreme rays of the cones (each the intersection of d - 1
+hyperplanes) and steps
+  off every ray into each of its 2^(d-1) neighbouring cones. Every cone of a pointed
+  arrangement has an extreme
+  ray, so this is exact for embeddings in general position (true with probability 1 for
+  random embeddings).
+  Whatever happens, the loss returned is that of an explicit gamma: an upper bound on
+  min L01.
 
-``ce_minimizer`` finds the cross-entropy minimizer of many tasks at once by damped Newton in these coordinates,
-L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)); ``solvers.minimize_loss`` does the same for one task in W.
+``ce_minimizer`` finds the cross-entropy minimizer of many tasks at once by damped
+Newton in these coordinates,
+L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)); ``solvers.minimize_loss`` does the
+same for one task in W.
 Shapes: V (..., N, d), p (..., N); leading dimensions are batches of tasks.
 """
 
@@ -45,7 +57,8 @@ class Optimum:
 
 
 def signed_embeddings(E, targets):
-    """v_x = s_x e_x with s_x = +1 for target 0 and -1 for target 1, so that m(x) = <gamma, v_x>.
+    """v_x = s_x e_x with s_x = +1 for target 0 and -1 for target 1, so that m(x) =
+    <gamma, v_x>.
 
     Parameters
     ----------
@@ -127,10 +140,13 @@ def zero_one(gamma, V, p):
 
 
 def sectors(V, p):
-    """The open angular sectors of a d = 2 task on which L01 is constant, with their losses.
+    """The open angular sectors of a d = 2 task on which L01 is constant, with their
+    losses.
 
-    The boundaries are the 2N directions orthogonal to the v_x. Sector k runs counter-clockwise from
-    ``start[k]`` to ``end[k]`` (``end`` may exceed 2 pi for the sector that wraps around).
+    The boundaries are the 2N directions orthogonal to the v_x. Sector k runs
+    counter-clockwise from
+    ``start[k]`` to ``end[k]`` (``end`` may exceed 2 pi for the sector that wraps
+    around).
 
     Parameters
     ----------
@@ -141,8 +157,10 @@ def sectors(V, p):
 
     Returns
     -------
-    dict with ``start``, ``end``, ``loss``, each (..., 2N), and ``gamma`` (..., 2N, 2), the unit vector in the
-    middle of each sector. Sectors of zero width (parallel embeddings) get the loss of their boundary line.
+    dict with ``start``, ``end``, ``loss``, each (..., 2N), and ``gamma`` (..., 2N, 2),
+    the unit vector in the
+    middle of each sector. Sectors of zero width (parallel embeddings) get the loss of
+    their boundary line.
     """
     V, p = _check(V, p)
     if V.shape[-1] != 2:
@@ -159,7 +177,9 @@ def sectors(V, p):
 
 
 def _vertex_candidates(V):
-    """Unit vectors just inside every cone adjacent to every extreme ray of the arrangement. V (..., N, d)."""
+    """Unit vectors just inside every cone adjacent to every extreme ray of the
+    arrangement. V (..., N, d).
+    """
     N, d = V.shape[-2:]
     k = d - 1
     combos = torch.tensor(
@@ -186,7 +206,8 @@ def _vertex_candidates(V):
         push = torch.where(inactive.unsqueeze(-2), dv.abs(), 0.0).amax(
             -1
         )  # (..., C, S)
-        # a step small enough that no inactive hyperplane is crossed: only the active signs change
+        # a step small enough that no inactive hyperplane is crossed: only the active
+        # signs change
         step = torch.where(gap.isfinite(), 0.5 * gap, 1.0) / push.clamp_min(1e-300)
         step = step.clamp(max=1.0)
         cands.append(r.unsqueeze(-2) + step.unsqueeze(-1) * delta)  # (..., C, S, d)
@@ -195,12 +216,14 @@ def _vertex_candidates(V):
 
 
 def optimum(V, p):
-    """min over gamma of L01(gamma) and a unit gamma reaching it, for a batch of M = 2 tasks.
+    """min over gamma of L01(gamma) and a unit gamma reaching it, for a batch of M = 2
+    tasks.
 
     Parameters
     ----------
     V : (..., N, d) array-like
-        Signed embeddings v_x = s_x e_x (``signed_embeddings``, or ``task_coordinates`` for a Task).
+        Signed embeddings v_x = s_x e_x (``signed_embeddings``, or ``task_coordinates``
+        for a Task).
     p : (..., N) array-like
         Frequencies.
 
@@ -210,14 +233,18 @@ def optimum(V, p):
 
     Notes
     -----
-    d = 2 enumerates the sectors (exact). d > 2 enumerates the extreme rays of the hyperplane arrangement and
-    the cones around them, C(N, d-1) 2^d candidates: exact in general position, an upper bound on min L01 in
-    any case (the loss returned is reached by the gamma returned). The least-squares direction V^+ 1, which
+    d = 2 enumerates the sectors (exact). d > 2 enumerates the extreme rays of the
+    hyperplane arrangement and
+    the cones around them, C(N, d-1) 2^d candidates: exact in general position, an upper
+    bound on min L01 in
+    any case (the loss returned is reached by the gamma returned). The least-squares
+    direction V^+ 1, which
     separates N <= d tokens in general position, is always a candidate too.
 
     Examples
     --------
-    Three directions that surround the origin cannot all be memorized; the optimum gives up the rarest token:
+    Three directions that surround the origin cannot all be memorized; the optimum gives
+    up the rarest token:
 
     >>> import torch
     >>> V = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-0.6, -0.8]])
@@ -228,7 +255,7 @@ def optimum(V, p):
     N, d = V.shape[-2:]
     if d == 2:
         cands = sectors(V, p)["gamma"]  # (..., 2N, 2)
-    elif N >= d - 1:
+    elif d - 1 <= N:
         cands = _vertex_candidates(V)
     else:
         cands = V.new_zeros(*V.shape[:-2], 0, d)

@@ -1,17 +1,27 @@
-"""Time the learning-rate phase diagram (paper group G) through am.sweep against a plain per-configuration loop.
+"""Time the learning-rate phase diagram (paper group G) through am.sweep against a plain
+per-configuration loop.
 
-The grid: 10 frequencies p_1 = sigmoid(logspace(-0.5, 0.5, 10)) x 10 correlations alpha = linspace(0.5, 1, 10)
-x 10 step sizes eta = logspace(-1, 1, 10); N = d = 2, f*(x) = x, U = I, W_0 = 0, 1000 full-batch GD steps,
+The grid: 10 frequencies p_1 = sigmoid(logspace(-0.5, 0.5, 10)) x 10 correlations alpha
+= linspace(0.5, 1, 10)
+x 10 step sizes eta = logspace(-1, 1, 10); N = d = 2, f*(x) = x, U = I, W_0 = 0, 1000
+full-batch GD steps,
 and for each configuration the first step at which every token is classified correctly.
 
-- ``am.sweep`` runs all 1000 configurations in one batched loop. Timed as the best of ``--repeats`` runs.
-- The baseline is what a user would write: W an ``nn.Parameter``, ``torch.optim.SGD(lr)``, autograd on the
-  p-weighted cross-entropy, logging loss and accuracy at every step, one configuration at a time. It is
-  timed on ``--subset`` configurations spread over the grid and extrapolated linearly to all 1000.
+- ``am.sweep`` runs all 1000 configurations in one batched loop. Timed as the best of
+``--repeats`` runs.
+- The baseline is what a user would write: W an ``nn.Parameter``,
+``torch.optim.SGD(lr)``, autograd on the
+  p-weighted cross-entropy, logging loss and accuracy at every step, one configuration
+  at a time. It is
+  timed on ``--subset`` configurations spread over the grid and extrapolated linearly to
+  all 1000.
 
-Both run on one thread. Wall and CPU times are printed: on a machine shared with other jobs the wall time
-is inflated and the CPU time of this process is the steadier figure. The script also checks that the
-baseline and the sweep agree on the subset's first-hit times. Run from the repository root:
+Both run on one thread. Wall and CPU times are printed: on a machine shared with other
+jobs the wall time
+is inflated and the CPU time of this process is the steadier figure. The script also
+checks that the
+baseline and the sweep agree on the subset's first-hit times. Run from the repository
+root:
 
     .venv/bin/python benchmarks/bench_sweep.py [--subset 20] [--repeats 5]
 """
@@ -31,7 +41,9 @@ STEPS = 1000
 
 
 def group_G_grid():
-    """The (p_1, alpha, eta) axes and the batched sweep arguments, grid axes (P, A, L)."""
+    """The (p_1, alpha, eta) axes and the batched sweep arguments, grid axes (P, A,
+    L).
+    """
     p1 = torch.sigmoid(torch.logspace(-0.5, 0.5, 10, dtype=F64))
     alpha = torch.linspace(0.5, 1, 10, dtype=F64)
     lr = torch.logspace(-1, 1, 10, dtype=F64)
@@ -48,7 +60,9 @@ def run_sweep(E, p, lr):
 
 
 def baseline_one(E, p, lr):
-    """One configuration, the straightforward way. Returns the first step with 100 % accuracy, or -1."""
+    """One configuration, the straightforward way. Returns the first step with 100 %
+    accuracy, or -1.
+    """
     U = torch.eye(2, dtype=F64)
     y = torch.tensor([0, 1])
     W = torch.nn.Parameter(torch.zeros(2, 2, dtype=F64))
@@ -63,7 +77,8 @@ def baseline_one(E, p, lr):
             opt.zero_grad()
             loss.backward()
             opt.step()
-    # argmax breaks the tie at W_0 = 0 towards class 0, so token 2 is wrong there: t = 0 never counts, as
+    # argmax breaks the tie at W_0 = 0 towards class 0, so token 2 is wrong there: t = 0
+    # never counts, as
     # in the sweep, which counts ties as errors
     return accuracies.index(True) if True in accuracies else -1
 
@@ -109,27 +124,33 @@ def main():
     agree = hits == expected
 
     print(
-        f"group G sweep: {n_total} configurations x {STEPS} GD steps, N = d = 2, float64, 1 thread, "
+        f"group G sweep: {n_total} configurations x {STEPS} GD steps, N = d = 2, "
+        "float64, 1 thread, "
         f"{os.cpu_count()} cores visible ({platform.machine()})"
     )
     print(
         "                                        wall time    CPU time of this process"
     )
     print(
-        f"am.sweep, one batched call (best of {args.repeats}): {t_sweep:9.3f} s  {c_sweep:9.3f} s"
+        f"am.sweep, one batched call (best of {args.repeats}): {t_sweep:9.3f} s  "
+        f"{c_sweep:9.3f} s"
     )
     print(
-        f"baseline on {len(flat)} configurations (measured) : {t_subset:9.1f} s  {c_subset:9.1f} s"
+        f"baseline on {len(flat)} configurations (measured) : {t_subset:9.1f} s  "
+        f"{c_subset:9.1f} s"
     )
     print(
-        f"baseline, extrapolated to {n_total} (x {scale:g})  : {t_base:9.1f} s  {c_base:9.1f} s"
+        f"baseline, extrapolated to {n_total} (x {scale:g})  : {t_base:9.1f} s  "
+        f"{c_base:9.1f} s"
     )
     print(
-        f"speed-up, extrapolated baseline / sweep  : {t_base / t_sweep:9,.0f}x  {c_base / c_sweep:9,.0f}x"
+        f"speed-up, extrapolated baseline / sweep  : {t_base / t_sweep:9,.0f}x  "
+        f"{c_base / c_sweep:9,.0f}x"
     )
     print(f"sweep wall times: {', '.join(f'{t:.3f}' for t in sweep_wall)} s")
     print(
-        f"first-hit times on the subset agree: {agree} (-1 = never within {STEPS} steps)"
+        f"first-hit times on the subset agree: {agree} (-1 = never within {STEPS} "
+        "steps)"
     )
     print(f"  baseline: {hits}")
     print(f"  sweep   : {expected}")

@@ -1,12 +1,17 @@
-"""Every public function of assocmem answers bad input with an error that names the argument.
+"""Every public function of assocmem answers bad input with an error that names the
+argument.
 
-The public functions are found by introspection: every module of the package whose name has no
-leading underscore, every name in its ``__all__`` (or, without one, every public callable it
+The public functions are found by introspection: every module of the package whose name
+has no
+leading underscore, every name in its ``__all__`` (or, without one, every public
+callable it
 defines). A new public function without an entry in ``CASES`` or ``EXEMPT`` fails
 ``test_every_public_function_has_bad_input_cases``.
 
-Each case is (call, error, argument): the call must raise ``error`` (ValueError or TypeError; a
-checker raises CheckError, its contract for a wrong answer) and the message must contain the
+Each case is (call, error, argument): the call must raise ``error`` (ValueError or
+TypeError; a
+checker raises CheckError, its contract for a wrong answer) and the message must contain
+the
 argument's name.
 """
 
@@ -32,7 +37,9 @@ V, T = TypeError, ValueError  # shorthands for the table below
 
 
 def public_functions():
-    """{qualified name: object} of every public callable of assocmem, each object once."""
+    """{qualified name: object} of every public callable of assocmem, each object
+    once.
+    """
     found = {}
     for info in pkgutil.walk_packages(am.__path__, "assocmem."):
         if any(part.startswith("_") for part in info.name.split(".")[1:]):
@@ -70,7 +77,10 @@ _cache = {}
 def task():
     if "task" not in _cache:
         _cache["task"] = am.Task(
-            am.random_embeddings(4, 3, 0), am.random_embeddings(2, 3, 1), am.zipf(4), [0, 1, 1, 0]
+            am.random_embeddings(4, 3, 0),
+            am.random_embeddings(2, 3, 1),
+            am.zipf(4),
+            [0, 1, 1, 0],
         )
     return _cache["task"]
 
@@ -158,7 +168,11 @@ CASES = {
         (lambda: am.sweep(torch.eye(2), torch.eye(2), P2, "01", 0.1, 3), V, "targets"),
         (lambda: am.sweep(torch.eye(2), torch.eye(2), P2, [0, 1], [], 3), T, "lr"),
         (lambda: am.sweep(torch.eye(2), torch.eye(2), P2, [0, 1], 0.1, -1), T, "steps"),
-        (lambda: am.sweep(torch.eye(2), torch.eye(3), P2, [0, 1], 0.1, 3), T, "E and U"),
+        (
+            lambda: am.sweep(torch.eye(2), torch.eye(3), P2, [0, 1], 0.1, 3),
+            T,
+            "E and U",
+        ),
     ],
     "assocmem.dynamics.train_sgd": [
         (lambda: am.train_sgd(pair(), 0.1, 3, 2, "0"), V, "seed"),
@@ -204,10 +218,20 @@ CASES = {
         (lambda: am.particles.simulate("task", 0.1, 3), V, "task"),
     ],
     "assocmem.particles.binary_margin_step": [
-        (lambda: am.particles.binary_margin_step("m", 0.1, P2, Y2, Y2.bool()), V, "margins"),
+        (
+            lambda: am.particles.binary_margin_step("m", 0.1, P2, Y2, Y2.bool()),
+            V,
+            "margins",
+        ),
         (lambda: am.particles.binary_margin_step(P2, -0.1, P2, Y2, Y2.bool()), T, "lr"),
         (lambda: am.particles.binary_margin_step(P2, 0.1, P2, Y2, Y2), V, "same"),
-        (lambda: am.particles.binary_margin_step(P2, 0.1, P2, torch.eye(3), Y2.bool()), T, "G_e"),
+        (
+            lambda: am.particles.binary_margin_step(
+                P2, 0.1, P2, torch.eye(3), Y2.bool()
+            ),
+            T,
+            "G_e",
+        ),
     ],
     "assocmem.plane.gamma_to_W": [
         (lambda: am.plane.gamma_to_W("g", Y2), V, "gamma"),
@@ -364,7 +388,11 @@ CASES = {
     "assocmem.transformer.probes.wo2_loss_grad": [
         (lambda: tr.wo2_loss_grad("W", B8, Z4, torch.zeros(3), WU), V, "W"),
         (lambda: tr.wo2_loss_grad(W4, B8, Z4, torch.zeros(2), WU), T, "y"),
-        (lambda: tr.wo2_loss_grad(W4, torch.zeros(2, 8), Z4, torch.zeros(3), WU), T, "base"),
+        (
+            lambda: tr.wo2_loss_grad(W4, torch.zeros(2, 8), Z4, torch.zeros(3), WU),
+            T,
+            "base",
+        ),
     ],
     "assocmem.transformer.probes.wo2_sharpness": [
         (lambda: tr.wo2_sharpness(W4, B8, Z4, WU, W4, 0), T, "iters"),
@@ -425,10 +453,16 @@ def test_every_public_function_has_bad_input_cases():
     assert not few, f"fewer than two bad inputs: {few}"
 
 
-ALL = [(name, i, case) for name, cases in sorted(CASES.items()) for i, case in enumerate(cases)]
+ALL = [
+    (name, i, case)
+    for name, cases in sorted(CASES.items())
+    for i, case in enumerate(cases)
+]
 
 
-@pytest.mark.parametrize("name, i, case", ALL, ids=[f"{n.split('.', 1)[1]}-{i}" for n, i, _ in ALL])
+@pytest.mark.parametrize(
+    "name, i, case", ALL, ids=[f"{n.split('.', 1)[1]}-{i}" for n, i, _ in ALL]
+)
 def test_bad_input_raises_an_error_naming_the_argument(name, i, case):
     call, error, argument = case
     with pytest.raises(error) as info:
@@ -438,12 +472,25 @@ def test_bad_input_raises_an_error_naming_the_argument(name, i, case):
 
 
 @pytest.mark.parametrize(
-    "method", ["scores", "evaluate", "loss", "margins", "zero_one_loss", "accuracy", "gradient",
-               "hessian", "sharpness"]
+    "method",
+    [
+        "scores",
+        "evaluate",
+        "loss",
+        "margins",
+        "zero_one_loss",
+        "accuracy",
+        "gradient",
+        "hessian",
+        "sharpness",
+    ],
 )
 def test_task_methods_reject_bad_memories(method):
     f = getattr(pair(), method)
-    for W, error in [("W", TypeError), (torch.zeros(3, 3), ValueError),
-                     (torch.full((2, 2), math.nan), ValueError)]:
+    for W, error in [
+        ("W", TypeError),
+        (torch.zeros(3, 3), ValueError),
+        (torch.full((2, 2), math.nan), ValueError),
+    ]:
         with pytest.raises(error, match="W"):
             f(W)

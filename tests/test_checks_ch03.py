@@ -1,4 +1,5 @@
 """Chapter 3 checker: right answers pass, typical mistakes get their targeted hint."""
+
 import math
 
 import pytest
@@ -9,7 +10,7 @@ from assocmem.checks import CheckError
 
 N, M = 20, 5
 p = am.zipf(N, 1.0)
-t = torch.tensor([0.0, 1.0, 10.0, 100.0, 1e4], dtype=torch.float64)[:, None]     # (5, 1)
+t = torch.tensor([0.0, 1.0, 10.0, 100.0, 1e4], dtype=torch.float64)[:, None]  # (5, 1)
 
 
 def bisect(k, rhs, iters=200):
@@ -32,29 +33,40 @@ def test_gradient_flow_margin_accepts_a_bisection_root(capsys):
 
 
 def test_the_reference_solves_the_equation():
-    """The checker's reference (am.theory.orthogonal_margin) against a brute-force bisection."""
-    torch.testing.assert_close(am.theory.orthogonal_margin(t, p, M), right, atol=1e-12, rtol=1e-12)
+    """The checker's reference (am.theory.orthogonal_margin) against a brute-force
+    bisection.
+    """
+    torch.testing.assert_close(
+        am.theory.orthogonal_margin(t, p, M), right, atol=1e-12, rtol=1e-12
+    )
 
 
-def test_gradient_flow_margin_accepts_gradient_descent_with_a_tiny_step_only_approximately():
+def test_gradient_flow_margin_accepts_tiny_step_gd_only_approximately():
     """GD with a small step follows the flow, but not to the checker's precision."""
-    task = am.Task(E=am.orthonormal_embeddings(N), U=am.orthonormal_embeddings(M, N), p=p,
-                   targets=torch.arange(N) % M)
-    m_gd = am.train(task, 0.01, 1000).margins[[0, 100, 1000]]                        # times 0, 1, 10
+    task = am.Task(
+        E=am.orthonormal_embeddings(N),
+        U=am.orthonormal_embeddings(M, N),
+        p=p,
+        targets=torch.arange(N) % M,
+    )
+    m_gd = am.train(task, 0.01, 1000).margins[[0, 100, 1000]]  # times 0, 1, 10
     with pytest.raises(CheckError, match="not converged|wrong values"):
         am.checks.gradient_flow_margin(m_gd, t[:3], p, M)
 
 
-@pytest.mark.parametrize("make, hint", [
-    (lambda: torch.log(M * p * t).expand(5, N), "asymptote"),
-    (lambda: torch.log1p(M * p * t).expand(5, N), "dropped the \\(M - 1\\) m term"),
-    (lambda: am.theory.orthogonal_margin(t, p, M + 1), "coefficient of m is M - 1"),
-    (lambda: bisect(M - 1, (M * p * t).expand(5, N)), "drop the 1"),
-    (lambda: right * (1 + 1e-6), "not converged"),
-    (lambda: right.T, "broadcast shape"),
-    (lambda: ..., "no answer yet"),
-    (lambda: right + 1, "wrong values"),
-])
+@pytest.mark.parametrize(
+    "make, hint",
+    [
+        (lambda: torch.log(M * p * t).expand(5, N), "asymptote"),
+        (lambda: torch.log1p(M * p * t).expand(5, N), "dropped the \\(M - 1\\) m term"),
+        (lambda: am.theory.orthogonal_margin(t, p, M + 1), "coefficient of m is M - 1"),
+        (lambda: bisect(M - 1, (M * p * t).expand(5, N)), "drop the 1"),
+        (lambda: right * (1 + 1e-6), "not converged"),
+        (lambda: right.T, "broadcast shape"),
+        (lambda: ..., "no answer yet"),
+        (lambda: right + 1, "wrong values"),
+    ],
+)
 def test_gradient_flow_margin_hints(make, hint):
     with pytest.raises(CheckError, match=hint):
         am.checks.gradient_flow_margin(make(), t, p, M)

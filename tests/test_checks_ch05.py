@@ -1,4 +1,7 @@
-"""Chapter 5 exercise checkers: a right answer passes, typical wrong answers get their targeted hint."""
+"""Chapter 5 exercise checkers: a right answer passes, typical wrong answers get their
+targeted hint.
+"""
+
 import pytest
 import torch
 
@@ -8,16 +11,26 @@ from assocmem.checks import CheckError
 
 @pytest.fixture
 def task_N5():
-    """The chapter's N = 5, d = 3 task: random unit E and U (non-orthonormal U), Zipf 1, f* = id."""
-    return am.Task(E=am.random_embeddings(5, 3, 0), U=am.random_embeddings(5, 3, 1), p=am.zipf(5, 1.0),
-                   targets=torch.arange(5))
+    """The chapter's N = 5, d = 3 task: random unit E and U (non-orthonormal U), Zipf
+    1, f* = id.
+    """
+    return am.Task(
+        E=am.random_embeddings(5, 3, 0),
+        U=am.random_embeddings(5, 3, 1),
+        p=am.zipf(5, 1.0),
+        targets=torch.arange(5),
+    )
 
 
 @pytest.fixture
 def task_2d():
     """The chapter's non-separable 2-D task: N = 30, U = I, f*(x) = x mod 2, Zipf 1."""
-    return am.Task(E=am.random_embeddings(30, 2, 1), U=torch.eye(2), p=am.zipf(30, 1.0),
-                   targets=torch.arange(30) % 2)
+    return am.Task(
+        E=am.random_embeddings(30, 2, 1),
+        U=torch.eye(2),
+        p=am.zipf(30, 1.0),
+        targets=torch.arange(30) % 2,
+    )
 
 
 def _factors(task):
@@ -27,7 +40,9 @@ def _factors(task):
     return torch.linalg.eigvalsh(C0)[-1], torch.linalg.eigvalsh(K)[-1]
 
 
-# -- sharpness_at_zero ---------------------------------------------------------------------------------------
+# -- sharpness_at_zero -----------------------------------------------------------------
+# ----------------------
+
 
 def test_sharpness_at_zero_accepts_the_kronecker_product(task_N5, capsys):
     lam_C, lam_K = _factors(task_N5)
@@ -35,13 +50,19 @@ def test_sharpness_at_zero_accepts_the_kronecker_product(task_N5, capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda C, K, t: K, "lambda_max\\(K\\) alone"),
-    (lambda C, K, t: K / t.M, "orthonormal"),
-    (lambda C, K, t: C + K, "products"),
-    (lambda C, K, t: C * torch.linalg.eigvalsh(t.E.T @ t.E)[-1], "frequency p\\(x\\)"),
-    (lambda C, K, t: 2 * C * K, "wrong value"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda C, K, t: K, "lambda_max\\(K\\) alone"),
+        (lambda C, K, t: K / t.M, "orthonormal"),
+        (lambda C, K, t: C + K, "products"),
+        (
+            lambda C, K, t: C * torch.linalg.eigvalsh(t.E.T @ t.E)[-1],
+            "frequency p\\(x\\)",
+        ),
+        (lambda C, K, t: 2 * C * K, "wrong value"),
+    ],
+)
 def test_sharpness_at_zero_gives_targeted_hints(task_N5, wrong, hint):
     lam_C, lam_K = _factors(task_N5)
     with pytest.raises(CheckError, match=hint):
@@ -55,13 +76,17 @@ def test_sharpness_at_zero_rejects_placeholder_and_vectors(task_N5):
         am.checks.sharpness_at_zero(torch.ones(9), task_N5)
 
 
-# -- gamma_sharpness -----------------------------------------------------------------------------------------
+# -- gamma_sharpness -------------------------------------------------------------------
+# ----------------------
+
 
 def _gamma_grid():
-    return am.plane.grid((-4, 4), (-3, 3), n=7)[2]                          # (7, 7, 2)
+    return am.plane.grid((-4, 4), (-3, 3), n=7)[2]  # (7, 7, 2)
 
 
-def _closed_form(task, gamma, weight=lambda m: torch.sigmoid(m) * torch.sigmoid(-m), p=None, which=-1):
+def _closed_form(
+    task, gamma, weight=lambda m: torch.sigmoid(m) * torch.sigmoid(-m), p=None, which=-1
+):
     sign = 1 - 2 * task.targets.to(torch.float64)
     m = (gamma @ task.E.T) * sign
     w = (task.p if p is None else p) * weight(m)
@@ -75,14 +100,23 @@ def test_gamma_sharpness_accepts_the_closed_form(task_2d, capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda t, g: _closed_form(t, g) / 2, "multiply by"),
-    (lambda t, g: _closed_form(t, g) * 2, "too large"),
-    (lambda t, g: _closed_form(t, g, weight=lambda m: torch.sigmoid(-m)), "GRADIENT"),
-    (lambda t, g: _closed_form(t, g, which=0), "smallest eigenvalue"),
-    (lambda t, g: _closed_form(t, g, p=torch.ones(30, dtype=torch.float64)), "frequency"),
-    (lambda t, g: _closed_form(t, g) + 0.1, "wrong values"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda t, g: _closed_form(t, g) / 2, "multiply by"),
+        (lambda t, g: _closed_form(t, g) * 2, "too large"),
+        (
+            lambda t, g: _closed_form(t, g, weight=lambda m: torch.sigmoid(-m)),
+            "GRADIENT",
+        ),
+        (lambda t, g: _closed_form(t, g, which=0), "smallest eigenvalue"),
+        (
+            lambda t, g: _closed_form(t, g, p=torch.ones(30, dtype=torch.float64)),
+            "frequency",
+        ),
+        (lambda t, g: _closed_form(t, g) + 0.1, "wrong values"),
+    ],
+)
 def test_gamma_sharpness_gives_targeted_hints(task_2d, wrong, hint):
     gamma = _gamma_grid()
     with pytest.raises(CheckError, match=hint):
@@ -97,7 +131,9 @@ def test_gamma_sharpness_rejects_wrong_shape_and_placeholder(task_2d):
         am.checks.gamma_sharpness(..., task_2d, gamma)
 
 
-# -- stability_threshold -------------------------------------------------------------------------------------
+# -- stability_threshold
+# -------------------------------------------------------------------------------------
+
 
 def _eigs_at_minimizer(task):
     W_star = am.solvers.minimize_loss(task, tol=1e-10).W
@@ -105,19 +141,24 @@ def _eigs_at_minimizer(task):
     return ev[ev > 1e-10 * ev[-1]]
 
 
-def test_stability_threshold_accepts_two_over_sharpness_at_the_minimizer(task_2d, capsys):
+def test_stability_threshold_accepts_two_over_sharpness_at_the_minimizer(
+    task_2d, capsys
+):
     lam = _eigs_at_minimizer(task_2d)[-1]
     am.checks.stability_threshold((2 / lam).item(), task_2d)
     assert "Correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda ev, t: 1 / ev[-1], "factor 2"),
-    (lambda ev, t: ev[-1], "lambda_max itself"),
-    (lambda ev, t: 2 / t.sharpness(t.zeros()), "W = 0"),
-    (lambda ev, t: 2 / ev[0], "smallest non-zero"),
-    (lambda ev, t: 3 / ev[-1], "wrong value"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda ev, t: 1 / ev[-1], "factor 2"),
+        (lambda ev, t: ev[-1], "lambda_max itself"),
+        (lambda ev, t: 2 / t.sharpness(t.zeros()), "W = 0"),
+        (lambda ev, t: 2 / ev[0], "smallest non-zero"),
+        (lambda ev, t: 3 / ev[-1], "wrong value"),
+    ],
+)
 def test_stability_threshold_gives_targeted_hints(task_2d, wrong, hint):
     ev = _eigs_at_minimizer(task_2d)
     with pytest.raises(CheckError, match=hint):

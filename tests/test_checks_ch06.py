@@ -1,4 +1,5 @@
 """Chapter 6 checkers: right answers pass, typical mistakes get their targeted hint."""
+
 import math
 
 import pytest
@@ -10,11 +11,17 @@ from assocmem.checks import CheckError
 
 
 def parity_task(N, seed):
-    return am.Task(am.random_embeddings(N, 2, seed), torch.eye(2, dtype=torch.float64), am.zipf(N, 1.0),
-                   torch.arange(N) % 2)
+    return am.Task(
+        am.random_embeddings(N, 2, seed),
+        torch.eye(2, dtype=torch.float64),
+        am.zipf(N, 1.0),
+        torch.arange(N) % 2,
+    )
 
 
-TASK5 = parity_task(5, 2)           # the exercise's task: its best sector is the one that wraps around 2 pi
+TASK5 = parity_task(
+    5, 2
+)  # the exercise's task: its best sector is the one that wraps around 2 pi
 V5, P5 = zo.task_coordinates(TASK5)
 BEST = zo.optimum(V5, P5).loss.item()
 
@@ -31,7 +38,9 @@ def test_zero_one_optimum_accepts_the_exact_value(capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-TASK10 = parity_task(5, 10)         # evaluating ON the boundary lines gives a wrong value for this one
+TASK10 = parity_task(
+    5, 10
+)  # evaluating ON the boundary lines gives a wrong value for this one
 V10, P10 = zo.task_coordinates(TASK10)
 
 
@@ -57,15 +66,18 @@ def test_the_hint_values_are_distinct_for_the_exercise_task():
     assert len({round(v, 9) for v in values}) == len(values)
 
 
-@pytest.mark.parametrize("make, hint", [
-    (lambda: 1 - BEST, "best ACCURACY"),
-    (lambda: _without_wrap(), "wraps around"),
-    (lambda: _ce_error(), "cross-entropy minimizer"),
-    (lambda: BEST - 0.05, "no memory reaches"),
-    (lambda: 0.9, "too high"),
-    (lambda: [BEST, BEST], "expected one number"),
-    (lambda: ..., "no answer yet"),
-])
+@pytest.mark.parametrize(
+    "make, hint",
+    [
+        (lambda: 1 - BEST, "best ACCURACY"),
+        (lambda: _without_wrap(), "wraps around"),
+        (lambda: _ce_error(), "cross-entropy minimizer"),
+        (lambda: BEST - 0.05, "no memory reaches"),
+        (lambda: 0.9, "too high"),
+        (lambda: [BEST, BEST], "expected one number"),
+        (lambda: ..., "no answer yet"),
+    ],
+)
 def test_zero_one_optimum_hints(make, hint):
     with pytest.raises(CheckError, match=hint):
         am.checks.zero_one_optimum(make(), TASK5)
@@ -83,9 +95,13 @@ def test_zero_one_optimum_accepts_a_float32_answer(capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-TASK3 = parity_task(3, 10)          # the exercise's task: cross-entropy gives up token 2, not the rarest
+TASK3 = parity_task(
+    3, 10
+)  # the exercise's task: cross-entropy gives up token 2, not the rarest
 V3, P3 = zo.task_coordinates(TASK3)
-LAM = torch.stack([torch.linalg.det(V3[[j, k]]).abs() for j, k in [(1, 2), (2, 0), (0, 1)]])
+LAM = torch.stack(
+    [torch.linalg.det(V3[[j, k]]).abs() for j, k in [(1, 2), (2, 0), (0, 1)]]
+)
 
 
 def proposition_margins(lam, r):
@@ -108,14 +124,17 @@ def test_three_token_margins_accepts_the_proposition(capsys):
     assert (RIGHT <= 0).tolist() == [False, True, False]
 
 
-@pytest.mark.parametrize("make, hint", [
-    (lambda: -RIGHT, "wrong sign"),
-    (lambda: torch.tensor([float("inf"), -1.0, 0.5]), "infinite or NaN"),
-    (lambda: proposition_margins(LAM, P3 / LAM), "r_i = lambda_i / p"),
-    (lambda: proposition_margins(LAM[[2, 0, 1]], LAM[[2, 0, 1]] / P3), "violate"),
-    (lambda: RIGHT[:2], "shape \\(3,\\)"),
-    (lambda: ..., "no answer yet"),
-])
+@pytest.mark.parametrize(
+    "make, hint",
+    [
+        (lambda: -RIGHT, "wrong sign"),
+        (lambda: torch.tensor([float("inf"), -1.0, 0.5]), "infinite or NaN"),
+        (lambda: proposition_margins(LAM, P3 / LAM), "r_i = lambda_i / p"),
+        (lambda: proposition_margins(LAM[[2, 0, 1]], LAM[[2, 0, 1]] / P3), "violate"),
+        (lambda: RIGHT[:2], "shape \\(3,\\)"),
+        (lambda: ..., "no answer yet"),
+    ],
+)
 def test_three_token_margins_hints(make, hint):
     with pytest.raises(CheckError, match=hint):
         am.checks.three_token_margins(make(), TASK3)

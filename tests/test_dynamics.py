@@ -1,4 +1,6 @@
-"""Training loops against independent references, the particle recursion, and the paper's numbers."""
+"""Training loops against independent references, the particle recursion, and the
+paper's numbers.
+"""
 
 import math
 
@@ -8,7 +10,9 @@ import assocmem as am
 
 
 def _sgd_reference(task, lr, steps):
-    """What a user would write: nn.Parameter, torch.optim.SGD, autograd. Returns the loss of each iterate."""
+    """What a user would write: nn.Parameter, torch.optim.SGD, autograd. Returns the
+    loss of each iterate.
+    """
     W = torch.nn.Parameter(torch.zeros(task.d, task.d, dtype=torch.float64))
     opt = torch.optim.SGD([W], lr=lr)
     losses = []
@@ -123,7 +127,9 @@ def test_orthogonal_gd_first_step_margin_is_lr_times_p():
 
 
 def test_orthogonal_gd_follows_log_margin_theory():
-    """Orthogonal log-margins (chapter 3): N = 20, M = 5, Zipf(1), E = U = I, lr t = 1e4."""
+    """Orthogonal log-margins (chapter 3): N = 20, M = 5, Zipf(1), E = U = I, lr t =
+    1e4.
+    """
     N, M = 20, 5
     p = am.zipf(N, 1.0)
     task = am.Task(torch.eye(N, 20), torch.eye(M, 20), p, torch.arange(N) % M)
@@ -152,7 +158,9 @@ def test_spike_sequence_of_the_paper(spike_task):
 
 
 def test_first_binary_step(spike_task):
-    """By hand, m_1 = lr (p1 - alpha p2, p2 - alpha p1) = (5.125, -4.625), L(W_1) = 1.163."""
+    """By hand, m_1 = lr (p1 - alpha p2, p2 - alpha p1) = (5.125, -4.625), L(W_1) =
+    1.163.
+    """
     h = am.train(spike_task, 10.0, 1)
     assert torch.allclose(
         h.margins[1], torch.tensor([5.125, -4.625], dtype=torch.float64), atol=1e-12

@@ -60,7 +60,9 @@ def test_newton_rejects_bad_arguments():
 
 
 def test_newton_converges_on_every_non_separable_three_token_draw():
-    """Regression: round-off used to block the line search (seed 168 stalled at |grad| 2e-10)."""
+    """Regression: round-off used to block the line search (seed 168 stalled at |grad|
+    2e-10).
+    """
     n_separable = 0
     for seed in range(200):
         task = parity_task(3, seed)

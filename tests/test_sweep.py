@@ -1,4 +1,6 @@
-"""am.sweep: many configurations in one batched loop, against separate runs and a plain reference loop."""
+"""am.sweep: many configurations in one batched loop, against separate runs and a plain
+reference loop.
+"""
 
 import pytest
 import torch
@@ -9,7 +11,9 @@ F64 = torch.float64
 
 
 def _reference_gd(task, lr, steps, W0=None):
-    """The textbook loop, one configuration at a time: W <- W - lr * grad L(W), logging every iterate."""
+    """The textbook loop, one configuration at a time: W <- W - lr * grad L(W), logging
+    every iterate.
+    """
     W = task.zeros() if W0 is None else torch.as_tensor(W0, dtype=F64).clone()
     loss, zero_one, margins = [], [], []
     for t in range(steps + 1):
@@ -22,7 +26,9 @@ def _reference_gd(task, lr, steps, W0=None):
 
 
 def _pair_grid():
-    """A small group-G-like grid: 2 frequencies x 3 correlations x 2 step sizes, axes (P, A, L)."""
+    """A small group-G-like grid: 2 frequencies x 3 correlations x 2 step sizes, axes
+    (P, A, L).
+    """
     p1 = torch.tensor([0.6, 0.9], dtype=F64)
     alpha = torch.tensor([-0.3, 0.5, 0.95], dtype=F64)
     lr = torch.tensor([0.5, 10.0], dtype=F64)
@@ -59,7 +65,9 @@ def test_sweep_equals_separate_train_runs_for_every_configuration():
 
 @pytest.mark.parametrize("N, M, d", [(5, 3, 4), (30, 3, 3), (4, 2, 6)])
 def test_sweep_matches_the_textbook_loop_with_batched_embeddings_and_W0(N, M, d):
-    """Random E, U and W0 per configuration; (30, 3, 3) has N >> d, where the loop steps W instead of S."""
+    """Random E, U and W0 per configuration; (30, 3, 3) has N >> d, where the loop
+    steps W instead of S.
+    """
     B = 3
     E = torch.stack([am.random_embeddings(N, d, seed=s) for s in range(B)])  # (B, N, d)
     U = torch.stack([am.random_embeddings(M, d, seed=10 + s) for s in range(B)])
@@ -80,7 +88,9 @@ def test_sweep_matches_the_textbook_loop_with_batched_embeddings_and_W0(N, M, d)
 
 
 def test_long_runs_on_a_non_separable_task_keep_W_consistent_with_the_scores():
-    """alpha = 1: the residuals never decay, so W_T sums ~1000 non-vanishing terms (compensated sum)."""
+    """alpha = 1: the residuals never decay, so W_T sums ~1000 non-vanishing terms
+    (compensated sum).
+    """
     task = am.two_token_task(1.0, 0.7)
     h = am.train(task, 3.0, 1000)
     torch.testing.assert_close(task.margins(h.W), h.margins[-1], rtol=0, atol=1e-12)
@@ -109,9 +119,7 @@ def test_batch_dimensions_broadcast_like_numpy(
     assert h.loss.shape == (*batch, 6) and h.zero_one.shape == (*batch, 6)
     assert h.margins.shape == (*batch, 6, 2) and h.W.shape == (*batch, 2, 2)
     # every configuration is the same task here, so every entry equals the single run
-    one = am.train(
-        am.two_token_task(0.5, 0.7), 2.0, 5
-    )
+    one = am.train(am.two_token_task(0.5, 0.7), 2.0, 5)
     torch.testing.assert_close(h.loss, one.loss.expand(*batch, 6), rtol=0, atol=1e-14)
 
 
@@ -126,7 +134,9 @@ def test_zero_steps_logs_only_the_start():
 
 
 def test_group_G_phase_diagram_of_the_paper():
-    """The authors' lr grid (group G): first step with 100 % accuracy; -1 (their 999) = never."""
+    """The authors' lr grid (group G): first step with 100 % accuracy; -1 (their 999) =
+    never.
+    """
     p1 = torch.sigmoid(torch.logspace(-0.5, 0.5, 10, dtype=F64))
     alpha = torch.linspace(0.5, 1, 10, dtype=F64)
     lr = torch.logspace(-1, 1, 10, dtype=F64)

@@ -1,4 +1,6 @@
-"""The Task: scores, losses, margins, and the closed-form gradient and Hessian against autograd."""
+"""The Task: scores, losses, margins, and the closed-form gradient and Hessian against
+autograd.
+"""
 
 import math
 
@@ -92,7 +94,9 @@ def test_task_methods_accept_a_batch_of_memories(random_task):
 
 
 def test_sharpness_at_zero_for_the_spike_task(spike_task):
-    """The Fig. 2 setting: lambda_max(grad^2 L(0)) = 0.4907, so 2 / lambda_max = 4.08."""
+    """The Fig. 2 setting: lambda_max(grad^2 L(0)) = 0.4907, so 2 / lambda_max =
+    4.08.
+    """
     lam = spike_task.sharpness(spike_task.zeros()).item()
     assert abs(lam - 0.4907) < 1e-4
     assert abs(2 / lam - 4.08) < 5e-3

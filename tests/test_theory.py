@@ -1,4 +1,6 @@
-"""Two-token closed forms against the Task machinery, which computes them another way."""
+"""Two-token closed forms against the Task machinery, which computes them another
+way.
+"""
 
 import math
 
@@ -25,7 +27,8 @@ def test_sharpness_at_zero_matches_the_hessian_eigenvalue():
         dtype=F64,
     )
     assert torch.allclose(closed, ref, rtol=0, atol=1e-14)
-    # the Fig. 2 setting (alpha = 0.95, p1 = 0.75): lambda_max = 0.4907, 2 / lambda_max = 4.08
+    # the Fig. 2 setting (alpha = 0.95, p1 = 0.75): lambda_max = 0.4907, 2 / lambda_max
+    # = 4.08
     assert abs(theory.sharpness_at_zero(0.95, 0.75).item() - 0.4907) < 1e-4
 
 
@@ -49,9 +52,11 @@ def test_spike_onset_is_where_one_step_crosses_log_2():
 
 
 def test_spike_onset_of_the_chapter_setting_and_where_there_is_none():
-    # alpha = 0.95, p1 = 0.75: a 0.01 grid of GD runs sees the first loss increase at 5.44
+    # alpha = 0.95, p1 = 0.75: a 0.01 grid of GD runs sees the first loss increase at
+    # 5.44
     assert abs(theory.spike_onset(0.95, 0.75).item() - 5.4392) < 1e-4
-    # p2 >= alpha p1 and p1 >= alpha p2: the first step lowers both losses for every step size
+    # p2 >= alpha p1 and p1 >= alpha p2: the first step lowers both losses for every
+    # step size
     assert theory.spike_onset(0.2, 0.5).item() == math.inf
     h = am.train(am.two_token_task(0.2, 0.5), torch.logspace(-1, 4, 30, dtype=F64), 1)
     assert (h.loss[:, 1] < math.log(2)).all()

@@ -6,7 +6,8 @@ import torch
 import assocmem as am
 from assocmem import trajectory as tj
 
-# three steps of two tokens: token 0 forgets once and recovers, token 1 is learned at t = 2
+# three steps of two tokens: token 0 forgets once and recovers, token 1 is learned at t
+# = 2
 M = torch.tensor(
     [[0.5, -1.0], [-0.2, -0.5], [0.3, 0.1], [0.4, 0.0], [0.6, 0.2]], dtype=torch.float64
 )
@@ -47,7 +48,8 @@ def test_they_agree_with_a_gd_run():
     assert ((h.margins[1, stays[1] :] > 0).all()) and not (
         h.margins[1, stays[1] - 1] > 0
     ).all()
-    # for a run that ends memorized, memorized_from is right after the last forget or first learn
+    # for a run that ends memorized, memorized_from is right after the last forget or
+    # first learn
     assert (tj.forget_events(h.margins) <= tj.sign_changes(h.margins)).all()
 
 

@@ -1,4 +1,5 @@
 """Every bad input raises a ValueError that names the argument."""
+
 import math
 
 import pytest
@@ -15,23 +16,29 @@ def make(**kw):
     return am.Task(**args)
 
 
-@pytest.mark.parametrize("p, match", [
-    ([0.6, 0.5, -0.1], "p must be non-negative"),
-    ([0.5, 0.3, 0.3], "p must sum to 1"),
-    ([0.5, 0.5], "p must have length N = 3"),
-    ([0.5, math.nan, 0.5], "p contains NaN or inf"),
-    (0.5, "p must be a 1-D vector"),
-])
+@pytest.mark.parametrize(
+    "p, match",
+    [
+        ([0.6, 0.5, -0.1], "p must be non-negative"),
+        ([0.5, 0.3, 0.3], "p must sum to 1"),
+        ([0.5, 0.5], "p must have length N = 3"),
+        ([0.5, math.nan, 0.5], "p contains NaN or inf"),
+        (0.5, "p must be a 1-D vector"),
+    ],
+)
 def test_task_rejects_p_that_is_not_a_distribution(p, match):
     with pytest.raises(ValueError, match=match):
         make(p=p)
 
 
-@pytest.mark.parametrize("targets, match", [
-    ([0, 2, 0], r"targets must lie in \[0, M\)"),
-    ([0, -1, 0], r"targets must lie in \[0, M\)"),
-    ([0, 1], "targets must have length N = 3"),
-])
+@pytest.mark.parametrize(
+    "targets, match",
+    [
+        ([0, 2, 0], r"targets must lie in \[0, M\)"),
+        ([0, -1, 0], r"targets must lie in \[0, M\)"),
+        ([0, 1], "targets must have length N = 3"),
+    ],
+)
 def test_task_rejects_bad_targets(targets, match):
     with pytest.raises(ValueError, match=match):
         make(targets=targets)
@@ -44,7 +51,9 @@ def test_task_rejects_targets_of_the_wrong_kind(targets):
 
 
 def test_task_rejects_mismatched_embedding_dimensions():
-    with pytest.raises(ValueError, match="E and U must share the embedding dimension d"):
+    with pytest.raises(
+        ValueError, match="E and U must share the embedding dimension d"
+    ):
         make(U=torch.eye(2, 4))
 
 
@@ -69,11 +78,17 @@ def test_task_methods_reject_bad_memories():
         task.margins(torch.full((3, 3), math.nan))
 
 
-@pytest.mark.parametrize("lr, match", [
-    (0.0, "lr must be > 0"), (-1.0, "lr must be > 0"), (math.inf, "lr contains NaN or inf"),
-    (math.nan, "lr contains NaN or inf"), ([[0.1]], "lr must be a float or a 1-D tensor"),
-    ([0.1, -0.2], "lr must be > 0"),
-])
+@pytest.mark.parametrize(
+    "lr, match",
+    [
+        (0.0, "lr must be > 0"),
+        (-1.0, "lr must be > 0"),
+        (math.inf, "lr contains NaN or inf"),
+        (math.nan, "lr contains NaN or inf"),
+        ([[0.1]], "lr must be a float or a 1-D tensor"),
+        ([0.1, -0.2], "lr must be > 0"),
+    ],
+)
 def test_train_rejects_bad_lr(lr, match):
     with pytest.raises(ValueError, match=match):
         am.train(make(), lr, 3)
@@ -92,7 +107,9 @@ def test_train_rejects_negative_steps():
 
 def test_zero_steps_returns_the_initial_point():
     h = am.train(make(), 0.1, 0)
-    assert h.loss.shape == (1,) and torch.equal(h.W, torch.zeros(3, 3, dtype=torch.float64))
+    assert h.loss.shape == (1,) and torch.equal(
+        h.W, torch.zeros(3, 3, dtype=torch.float64)
+    )
 
 
 def test_train_rejects_bad_initial_memory():
@@ -107,26 +124,44 @@ def test_particles_reject_bad_arguments():
         am.particles.simulate(make(), 0.1, 3, S0=torch.zeros(2, 2))
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(t=-1.0, p=0.5, M=2), "t must be >= 0"),
-    (dict(t=1.0, p=1.5, M=2), r"p must lie in \[0, 1\]"),
-    (dict(t=1.0, p=0.5, M=1), "M must be an int >= 2"),
-    (dict(t=math.nan, p=0.5, M=2), "t contains NaN or inf"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(t=-1.0, p=0.5, M=2), "t must be >= 0"),
+        (dict(t=1.0, p=1.5, M=2), r"p must lie in \[0, 1\]"),
+        (dict(t=1.0, p=0.5, M=1), "M must be an int >= 2"),
+        (dict(t=math.nan, p=0.5, M=2), "t contains NaN or inf"),
+    ],
+)
 def test_orthogonal_margin_rejects_bad_arguments(kw, match):
     with pytest.raises(ValueError, match=match):
         am.theory.orthogonal_margin(**kw)
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: am.zipf(0), ValueError, "N must be an int >= 1"),
-    (lambda: am.zipf(3, -1.0), ValueError, "exponent must be >= 0"),
-    (lambda: am.zipf(3, math.nan), ValueError, "exponent must be finite"),
-    (lambda: am.random_embeddings(3, 0, seed=0), ValueError, "d must be an int >= 1"),
-    (lambda: am.random_embeddings(3, 2, seed=1.5), TypeError, "seed must be an int"),
-    (lambda: am.random_embeddings(3, 2, seed=-1), ValueError, "seed must be an int >= 0"),
-    (lambda: am.correlated_pair(1.5), ValueError, r"alpha must lie in \[-1, 1\]"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: am.zipf(0), ValueError, "N must be an int >= 1"),
+        (lambda: am.zipf(3, -1.0), ValueError, "exponent must be >= 0"),
+        (lambda: am.zipf(3, math.nan), ValueError, "exponent must be finite"),
+        (
+            lambda: am.random_embeddings(3, 0, seed=0),
+            ValueError,
+            "d must be an int >= 1",
+        ),
+        (
+            lambda: am.random_embeddings(3, 2, seed=1.5),
+            TypeError,
+            "seed must be an int",
+        ),
+        (
+            lambda: am.random_embeddings(3, 2, seed=-1),
+            ValueError,
+            "seed must be an int >= 0",
+        ),
+        (lambda: am.correlated_pair(1.5), ValueError, r"alpha must lie in \[-1, 1\]"),
+    ],
+)
 def test_data_helpers_reject_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -136,8 +171,12 @@ def test_sweep_and_train_give_the_same_error_for_the_same_bad_input():
     task = make()
     for lr, W0 in [([], None), (-1.0, None), ([1.0, 2.0], torch.zeros(3, 3, 3))]:
         errors = []
-        for call in (lambda: am.train(task, lr, 2, W0=W0),
-                     lambda: am.sweep(task.E, task.U, task.p, task.targets, lr, 2, W0=W0)):
+        for call in (
+            lambda lr=lr, W0=W0: am.train(task, lr, 2, W0=W0),
+            lambda lr=lr, W0=W0: am.sweep(
+                task.E, task.U, task.p, task.targets, lr, 2, W0=W0
+            ),
+        ):
             with pytest.raises(ValueError) as info:
                 call()
             errors.append(str(info.value))
@@ -153,4 +192,11 @@ def test_train_and_train_sgd_reject_objects_that_are_not_tasks():
 
 def test_sweep_rejects_shapes_that_do_not_broadcast():
     with pytest.raises(ValueError, match="do not broadcast"):
-        am.sweep(torch.eye(2).expand(3, 2, 2), torch.eye(2), torch.full((4, 2), 0.5), [0, 1], 1.0, 2)
+        am.sweep(
+            torch.eye(2).expand(3, 2, 2),
+            torch.eye(2),
+            torch.full((4, 2), 0.5),
+            [0, 1],
+            1.0,
+            2,
+        )

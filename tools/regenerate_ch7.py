@@ -1,11 +1,15 @@
 """Regenerate the chapter-7 long runs shipped as ``assocmem/data/ch7_long_run.json``.
 
-    python -m tools.regenerate_ch7 assocmem/data/ch7_long_run.json     # tens of minutes on one core
+    python -m tools.regenerate_ch7 assocmem/data/ch7_long_run.json     # tens of minutes
+    on one core
     python -m tools.regenerate_ch7 /tmp/head.json --steps 3 --parts d64 --seeds 0
 
-``LONG_RUN`` is the configuration of every run: the trigger task, two full trainings (``all_params``,
-d = 64 and d = 128, four step sizes each) and the W_O2-only runs over five seeds, and the tokens whose
-margins are kept. Every run draws its batches in order from its own seeded generator, so a shortened
+``LONG_RUN`` is the configuration of every run: the trigger task, two full trainings
+(``all_params``,
+d = 64 and d = 128, four step sizes each) and the W_O2-only runs over five seeds, and
+the tokens whose
+margins are kept. Every run draws its batches in order from its own seeded generator, so
+a shortened
 run (``--steps``) reproduces the first steps of the full one: the tests use that.
 """
 
@@ -25,7 +29,8 @@ from assocmem.transformer import (
     train_wo2_only,
 )
 
-# the configuration of the shipped runs (stored in the file as "config", compared by the tests)
+# the configuration of the shipped runs (stored in the file as "config", compared by the
+# tests)
 LONG_RUN = {
     "task": {"vocab_size": 65, "k": 5, "exponent": 1.0, "sigma": 1.0, "seed": 0},
     "all_params": {
@@ -81,7 +86,9 @@ def _json(x, digits):
 
 
 def _log_all_params(run, c, tokens):
-    """What the shipped file keeps of a ``train_all`` run (it must stay under 200 kB)."""
+    """What the shipped file keeps of a ``train_all`` run (it must stay under 200
+    kB).
+    """
     every = torch.arange(0, run.wo2.shape[1], c["margin_every"])
     sel = [run.lr.tolist().index(float(lr)) for lr in c["margin_lrs"]]
     return {
@@ -115,8 +122,10 @@ def _log_wo2_only(run, tokens):
 def long_run(config=None, steps=None, parts=None, seeds=None):
     """Run the logged experiments of ``LONG_RUN`` and return them as a JSON-ready dict.
 
-    ``steps`` (int) shortens every run, ``parts`` (e.g. ["d64", "wo2_only"]) and ``seeds`` select a subset:
-    a shortened run reproduces the first steps of the full one, because every run draws its batches in
+    ``steps`` (int) shortens every run, ``parts`` (e.g. ["d64", "wo2_only"]) and
+    ``seeds`` select a subset:
+    a shortened run reproduces the first steps of the full one, because every run draws
+    its batches in
     order from its own seeded generator.
     """
     cfg = LONG_RUN if config is None else config
@@ -167,7 +176,7 @@ def main(argv=None):
     """Command line: ``python -m tools.regenerate_ch7 PATH`` writes the logs to PATH."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.regenerate_ch7",
-        description="Regenerate the logged chapter-7 runs (tens of minutes on one core).",
+        description="Regenerate the logged chapter-7 runs (tens of minutes, one core).",
     )
     parser.add_argument("path", metavar="PATH", help="where to write the JSON logs")
     parser.add_argument(

@@ -1,7 +1,10 @@
-"""Self-checking exercises: one checker per auto-checkable exercise of the book, one module per chapter.
+"""Self-checking exercises: one checker per auto-checkable exercise of the book, one
+module per chapter.
 
-A checker takes the learner's answer and the exercise's inputs, and nothing else. A wrong answer
-raises ``CheckError`` (an AssertionError) with a targeted hint; a right answer prints one line that
+A checker takes the learner's answer and the exercise's inputs, and nothing else. A
+wrong answer
+raises ``CheckError`` (an AssertionError) with a targeted hint; a right answer prints
+one line that
 starts with ``PASSED``. Every checker is ``am.checks.<name>``.
 """
 

@@ -1,8 +1,11 @@
 """What every checker shares: the error type, the pass line, and the comparison helpers.
 
-A checker takes the learner's answer. A wrong answer raises ``CheckError`` (an AssertionError) with a
-targeted hint that says what is wrong and what to look at; a right answer prints one line starting
-with ``PASSED``. Checkers compare against the package's own reference implementation computed on the
+A checker takes the learner's answer. A wrong answer raises ``CheckError`` (an
+AssertionError) with a
+targeted hint that says what is wrong and what to look at; a right answer prints one
+line starting
+with ``PASSED``. Checkers compare against the package's own reference implementation
+computed on the
 same inputs, never against numbers stored here, and read nothing but their arguments.
 """
 
@@ -61,7 +64,8 @@ def as_answer(name, answer, shape=None):
         t = torch.as_tensor(answer, dtype=DTYPE)
     except (TypeError, ValueError, RuntimeError) as err:
         raise CheckError(
-            f"{name}: expected numbers (a tensor or array-like), got {type(answer).__name__}."
+            f"{name}: expected numbers (a tensor or array-like), got "
+            f"{type(answer).__name__}."
         ) from err
     if shape is not None and tuple(t.shape) != tuple(shape):
         raise CheckError(

@@ -12,7 +12,8 @@ from ._core import (
 
 
 def margins(answer, S, targets):
-    """Exercise ex-ch1-margins: the margins m(x) = S[x, f*(x)] - max_{y != f*(x)} S[x, y] of a score matrix.
+    """Exercise ex-ch1-margins: the margins m(x) = S[x, f*(x)] - max_{y != f*(x)} S[x,
+    y] of a score matrix.
 
     Parameters
     ----------
@@ -39,7 +40,8 @@ def margins(answer, S, targets):
     N, M = S.shape
     if m.shape != (N,):
         raise CheckError(
-            f"margins: expected one margin per input token, shape ({N},), got {tuple(m.shape)}. "
+            f"margins: expected one margin per input token, shape ({N},), got "
+            f"{tuple(m.shape)}. "
             "Did you keep a column per output? Reduce over the output axis (dim=1)."
         )
     Y = torch.nn.functional.one_hot(targets, M).to(DTYPE)
@@ -50,25 +52,30 @@ def margins(answer, S, targets):
         return passed("margins")
     if close(m, -expected):
         raise CheckError(
-            "margins: right size, wrong sign. The margin is the target score MINUS the best rival."
+            "margins: right size, wrong sign. The margin is the target score MINUS the "
+            "best rival."
         )
     if close(m, target - S.amax(1)):
         raise CheckError(
-            "margins: your maximum includes the target's own score, so no margin can be positive. "
+            "margins: your maximum includes the target's own score, so no margin can "
+            "be positive. "
             "Exclude y = f*(x) before taking the max (e.g. fill it with -inf)."
         )
     if close(m, target):
         raise CheckError(
-            "margins: these are the target scores S[x, f*(x)]; subtract the best rival score."
+            "margins: these are the target scores S[x, f*(x)]; subtract the best rival "
+            "score."
         )
     raise CheckError(
-        "margins: wrong values. For each row x: take S[x, f*(x)], then subtract the largest "
+        "margins: wrong values. For each row x: take S[x, f*(x)], then subtract the "
+        "largest "
         "S[x, y] over y != f*(x)."
     )
 
 
 def hebbian_memory(answer, E, U, targets):
-    """Exercise ex-ch1-hebbian: W = sum_x u_{f*(x)} e_x^T, shape (d, d), in the orientation S = E W^T U^T.
+    """Exercise ex-ch1-hebbian: W = sum_x u_{f*(x)} e_x^T, shape (d, d), in the
+    orientation S = E W^T U^T.
 
     Parameters
     ----------
@@ -98,7 +105,8 @@ def hebbian_memory(answer, E, U, targets):
     W = as_answer("W", answer)
     if W.shape != (d, d):
         raise CheckError(
-            f"W: expected a (d, d) = ({d}, {d}) matrix, got {tuple(W.shape)}. A sum of outer "
+            f"W: expected a (d, d) = ({d}, {d}) matrix, got {tuple(W.shape)}. A sum of "
+            "outer "
             "products u e^T of two d-vectors is d x d."
         )
     expected = U[targets].T @ E  # sum_x u_{f*(x)} e_x^T
@@ -106,15 +114,18 @@ def hebbian_memory(answer, E, U, targets):
         return passed("Hebbian memory")
     if close(W, expected.T):
         raise CheckError(
-            "W: you built sum_x e_x u_{f*(x)}^T, the transpose. The score is u_y^T W e_x, so W "
+            "W: you built sum_x e_x u_{f*(x)}^T, the transpose. The score is u_y^T W "
+            "e_x, so W "
             "maps input embeddings to output embeddings: W = sum_x u_{f*(x)} e_x^T."
         )
     if close(W, U.T @ E[: U.shape[0]]) or close(W, U[: E.shape[0]].T @ E):
         raise CheckError(
-            "W: pair each e_x with the output embedding of ITS target, u_{f*(x)} = U[targets[x]], "
+            "W: pair each e_x with the output embedding of ITS target, u_{f*(x)} = "
+            "U[targets[x]], "
             "not with U[x]."
         )
     raise CheckError(
-        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) over x, "
+        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) over "
+        "x, "
         "or write it as one product U[targets].T @ E."
     )

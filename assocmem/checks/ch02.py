@@ -15,7 +15,8 @@ from ._core import (
 
 
 def score_step(answer, task, S, lr):
-    """Exercise ex-ch2-score-step: one GD step in score space, S - lr K_e D_p (softmax(S) - Y) K_u, shape (N, M).
+    """Exercise ex-ch2-score-step: one GD step in score space, S - lr K_e D_p
+    (softmax(S) - Y) K_u, shape (N, M).
 
     Parameters
     ----------
@@ -43,8 +44,10 @@ def score_step(answer, task, S, lr):
     got = as_answer(name, answer)
     if got.shape != S.shape:
         raise CheckError(
-            f"{name}: expected the scores of every token for every output, shape (N, M) = "
-            f"{tuple(S.shape)}, got {tuple(got.shape)}. Check the order of the products: "
+            f"{name}: expected the scores of every token for every output, shape (N, "
+            "M) = "
+            f"{tuple(S.shape)}, got {tuple(got.shape)}. Check the order of the "
+            "products: "
             "K_e (N, N) @ residual (N, M) @ K_u (M, M)."
         )
     expected = simulate(task, lr, 1, S0=S)[1]  # (N, M)
@@ -59,12 +62,14 @@ def score_step(answer, task, S, lr):
         [
             (
                 S,
-                "S_next equals S: apply the update, S_next = S - lr * K_e @ D_p (P(S) - Y) @ K_u.",
+                "S_next equals S: apply the update, S_next = S - lr * K_e @ D_p (P(S) "
+                "- Y) @ K_u.",
             ),
             (-lr * K_e @ R @ K_u, "this is the increment only; add it to S."),
             (
                 S + lr * K_e @ R @ K_u,
-                "right size, wrong sign. Gradient descent moves against the gradient: subtract "
+                "right size, wrong sign. Gradient descent moves against the gradient: "
+                "subtract "
                 "lr * K_e D_p (P(S) - Y) K_u (did you write Y - P(S)?).",
             ),
             (
@@ -86,15 +91,18 @@ def score_step(answer, task, S, lr):
             ),
             (
                 S - lr * R @ K_u,
-                "K_e is missing: multiply on the left by the input Gram matrix K_e = E @ E.T.",
+                "K_e is missing: multiply on the left by the input Gram matrix K_e = E "
+                "@ E.T.",
             ),
             (
                 S - lr * K_e @ R,
-                "K_u is missing: multiply on the right by the output Gram matrix K_u = U @ U.T.",
+                "K_u is missing: multiply on the right by the output Gram matrix K_u = "
+                "U @ U.T.",
             ),
             (
                 S - lr * R,
-                "both Gram matrices are missing: the update is K_e @ D_p (P(S) - Y) @ K_u.",
+                "both Gram matrices are missing: the update is K_e @ D_p (P(S) - Y) @ "
+                "K_u.",
             ),
         ],
     )
@@ -134,7 +142,8 @@ def interaction_kernel(answer, task):
             else ""
         )
         raise CheckError(
-            f"{name}: expected one entry per pair of tokens, shape (N, N) = ({N}, {N}), got "
+            f"{name}: expected one entry per pair of tokens, shape (N, N) = ({N}, "
+            f"{N}), got "
             f"{tuple(got.shape)}.{hint}"
         )
     expected = reference_kernel(task)
@@ -147,12 +156,15 @@ def interaction_kernel(answer, task):
         [
             (
                 expected.T,
-                "transposed: row x is the pushed token and column x' the pusher, and the weight is the "
-                "frequency of the PUSHER, p(x'). Multiply column x' by p(x'): (E @ E.T) * p.",
+                "transposed: row x is the pushed token and column x' the pusher, and "
+                "the weight is the "
+                "frequency of the PUSHER, p(x'). Multiply column x' by p(x'): (E @ "
+                "E.T) * p.",
             ),
             (
                 G,
-                "this is the Gram matrix alone: multiply column x' by the frequency p(x').",
+                "this is the Gram matrix alone: multiply column x' by the frequency "
+                "p(x').",
             ),
             (
                 G * task.p[:, None] * task.p,
@@ -161,5 +173,6 @@ def interaction_kernel(answer, task):
         ],
     )
     raise CheckError(
-        f"{name}: wrong values. K = (E @ E.T) * p, so that K[x, x'] = p(x') <e_x, e_x'>."
+        f"{name}: wrong values. K = (E @ E.T) * p, so that K[x, x'] = p(x') <e_x, "
+        "e_x'>."
     )

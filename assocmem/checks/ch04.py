@@ -15,14 +15,18 @@ from ._core import (
 
 
 def _ch4_pair_sweep(alphas, p1, lr, steps):
-    """am.sweep on two tokens with different outputs, U = I, p = (p1, 1 - p1), one run per alpha."""
+    """am.sweep on two tokens with different outputs, U = I, p = (p1, 1 - p1), one run
+    per alpha.
+    """
     E = correlated_pair(alphas)  # (A, 2, 2)
     return sweep(E, torch.eye(2, dtype=DTYPE), [p1, 1 - p1], [0, 1], lr, steps)
 
 
 def first_step_margins(answer, alphas, p1, lr):
-    """Exercise ex-ch4-first-step: margins (m_1(1), m_1(2)) after one GD step of size lr from W_0 = 0, for two
-    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation alpha. Shape (A, 2).
+    """Exercise ex-ch4-first-step: margins (m_1(1), m_1(2)) after one GD step of size lr
+    from W_0 = 0, for two
+    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation
+    alpha. Shape (A, 2).
 
     Parameters
     ----------
@@ -54,18 +58,21 @@ def first_step_margins(answer, alphas, p1, lr):
     if tuple(got.shape) != (A, 2):
         extra = " It looks transposed." if tuple(got.shape) == (2, A) else ""
         raise CheckError(
-            f"{name}: expected shape ({A}, 2), one row per alpha with columns (token 1, token 2); "
+            f"{name}: expected shape ({A}, 2), one row per alpha with columns (token "
+            "1, token 2); "
             f"got {tuple(got.shape)}.{extra}"
         )
     ref = _ch4_pair_sweep(alphas, p1, lr, 1).margins[:, 1]  # (A, 2)
-    # float32 answers are fine: the tolerance (1e-6 absolute + relative) is far below any mistake's effect
+    # float32 answers are fine: the tolerance (1e-6 absolute + relative) is far below
+    # any mistake's effect
     if close(got, ref, tol=1e-6):
         return passed("first-step margins")
     a = alphas[:, None]
     variants = [
         (
             ref.flip(-1),
-            "the columns are swapped: column 0 is token 1 (frequency p1), column 1 is token 2.",
+            "the columns are swapped: column 0 is token 1 (frequency p1), column 1 is "
+            "token 2.",
         ),
         (
             torch.cat([p1 - a * p2, p2 - a * p1], -1),
@@ -73,21 +80,25 @@ def first_step_margins(answer, alphas, p1, lr):
         ),
         (
             2 * ref,
-            "twice too large: at W_0 = 0 each token pushes with sigma(-m_0) = sigma(0) = 1/2, which "
+            "twice too large: at W_0 = 0 each token pushes with sigma(-m_0) = sigma(0) "
+            "= 1/2, which "
             "cancels c = ||u_1 - u_2||^2 = 2.",
         ),
         (
             ref / 2,
-            "half the right size: you left out c = ||u_1 - u_2||^2, which is 2 for U = I.",
+            "half the right size: you left out c = ||u_1 - u_2||^2, which is 2 for U = "
+            "I.",
         ),
         (
             lr * torch.cat([p1 + a * p2, p2 + a * p1], -1),
-            "the interference term has the wrong sign: the tokens have different outputs (epsilon = -1), so a "
+            "the interference term has the wrong sign: the tokens have different "
+            "outputs (epsilon = -1), so a "
             "positive correlation pushes the other token's margin down.",
         ),
         (
             lr * torch.cat([p1 - a * p1, p2 - a * p2], -1),
-            "the interference term uses the wrong frequency: token x' pushes token x with weight "
+            "the interference term uses the wrong frequency: token x' pushes token x "
+            "with weight "
             "p(x') <e_x, e_x'>, the frequency of the token that pushes.",
         ),
     ]
@@ -95,14 +106,18 @@ def first_step_margins(answer, alphas, p1, lr):
         if close(got, variant, tol=1e-6):
             raise CheckError(f"{name}: {hint}")
     raise CheckError(
-        f"{name}: wrong values. Start from the binary margin step of chapter 2 with m_0 = 0: "
-        "m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with <e_1, e_2> = alpha."
+        f"{name}: wrong values. Start from the binary margin step of chapter 2 with "
+        "m_0 = 0: "
+        "m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with <e_1, e_2> "
+        "= alpha."
     )
 
 
 def spike_onset(answer, alpha, p1):
-    """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0 = 0 raises the loss
-    above log 2, for two tokens with different outputs, U = I, correlation alpha and p = (p1, 1 - p1).
+    """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0
+    = 0 raises the loss
+    above log 2, for two tokens with different outputs, U = I, correlation alpha and p =
+    (p1, 1 - p1).
 
     Parameters
     ----------
@@ -138,8 +153,10 @@ def spike_onset(answer, alpha, p1):
     bound = 2 / task.sharpness(task.zeros()).item()
     if abs(got / bound - 1) < 1e-3:
         raise CheckError(
-            f"{name}: this is 2 / lambda_max(grad^2 L(0)), the step size below which the loss "
-            "cannot increase at all. The first spike comes later: solve L(W_1(eta)) = log 2."
+            f"{name}: this is 2 / lambda_max(grad^2 L(0)), the step size below which "
+            "the loss "
+            "cannot increase at all. The first spike comes later: solve L(W_1(eta)) = "
+            "log 2."
         )
     if got <= 0:
         raise CheckError(
@@ -153,11 +170,14 @@ def spike_onset(answer, alpha, p1):
         )
     if got < bound:
         raise CheckError(
-            f"{name}: too small: below 2 / lambda_max(grad^2 L(0)) = {bound:.3f} no step can raise "
+            f"{name}: too small: below 2 / lambda_max(grad^2 L(0)) = {bound:.3f} no "
+            "step can raise "
             "the loss. Check that L(W_1) is sum_x p(x) log(1 + exp(-m_1(x)))."
         )
     raise CheckError(
-        f"{name}: not the root. L(W_1(eta)) = p1 log(1 + exp(-m_1(1))) + p2 log(1 + exp(-m_1(2))) "
-        "is convex in eta and equals log 2 at eta = 0; find its other crossing of log 2 "
+        f"{name}: not the root. L(W_1(eta)) = p1 log(1 + exp(-m_1(1))) + p2 log(1 + "
+        "exp(-m_1(2))) "
+        "is convex in eta and equals log 2 at eta = 0; find its other crossing of log "
+        "2 "
         "(bisection converges in a few dozen halvings)."
     )

@@ -16,13 +16,15 @@ from ._core import (
 )
 
 EIG_HINT = (
-    "Keep only the largest eigenvalue (torch.linalg.eigvalsh sorts them in ascending order: "
+    "Keep only the largest eigenvalue (torch.linalg.eigvalsh sorts them in ascending "
+    "order: "
     "take [-1])."
 )
 
 
 def sharpness_at_zero(answer, task):
-    """Exercise ex-ch5-sharpness-zero: lambda_max(grad^2 L(0)) = lambda_max(C_0) lambda_max(K), where
+    """Exercise ex-ch5-sharpness-zero: lambda_max(grad^2 L(0)) = lambda_max(C_0)
+    lambda_max(K), where
     C_0 = U^T (I/M - 1 1^T / M^2) U and K = sum_x p(x) e_x e_x^T.
 
     Parameters
@@ -51,34 +53,42 @@ def sharpness_at_zero(answer, task):
         return passed(name)
     if close(lam, top_eigenvalue(K)):
         raise CheckError(
-            f"{name}: this is lambda_max(K) alone. At W = 0 the Hessian is the Kronecker product "
-            "C_0 (x) K, so multiply by lambda_max(C_0), the curvature of the softmax at uniform "
+            f"{name}: this is lambda_max(K) alone. At W = 0 the Hessian is the "
+            "Kronecker product "
+            "C_0 (x) K, so multiply by lambda_max(C_0), the curvature of the softmax "
+            "at uniform "
             "probabilities."
         )
     if close(lam, top_eigenvalue(K) / M):
         raise CheckError(
-            f"{name}: lambda_max(C_0) = 1/M only when the u_y are orthonormal. Here U is random: "
+            f"{name}: lambda_max(C_0) = 1/M only when the u_y are orthonormal. Here U "
+            "is random: "
             "compute lambda_max(U^T (I/M - 1 1^T/M^2) U) from U."
         )
     for unweighted in (task.E.T @ task.E, task.E.T @ task.E / task.N):
         if close(lam, top_eigenvalue(C0) * top_eigenvalue(unweighted)):
             raise CheckError(
-                f"{name}: weight each e_x e_x^T by its frequency p(x): K = sum_x p(x) e_x e_x^T "
+                f"{name}: weight each e_x e_x^T by its frequency p(x): K = sum_x p(x) "
+                "e_x e_x^T "
                 "(E.T @ (p[:, None] * E))."
             )
     if close(lam, top_eigenvalue(C0) + top_eigenvalue(K)):
         raise CheckError(
-            f"{name}: the eigenvalues of a Kronecker product A (x) B are the products of those of "
+            f"{name}: the eigenvalues of a Kronecker product A (x) B are the products "
+            "of those of "
             "A and B, not their sums."
         )
     raise CheckError(
-        f"{name}: wrong value. At W = 0 every softmax is uniform, so grad^2 L(0) = C_0 (x) K and "
+        f"{name}: wrong value. At W = 0 every softmax is uniform, so grad^2 L(0) = C_0 "
+        "(x) K and "
         "lambda_max = lambda_max(C_0) * lambda_max(K)."
     )
 
 
 def _gamma_hessian(task, gamma, weight, p=None):
-    """sum_x p(x) weight(m_x) e_x e_x^T for margins m_x = s_x <gamma, e_x>, shape (..., d, d)."""
+    """sum_x p(x) weight(m_x) e_x e_x^T for margins m_x = s_x <gamma, e_x>, shape (...,
+    d, d).
+    """
     sign = 1 - 2 * task.targets.to(DTYPE)  # +1 for output 0, -1 for output 1
     m = (gamma @ task.E.T) * sign  # (..., N)
     w = (task.p if p is None else p) * weight(m)  # (..., N)
@@ -86,7 +96,8 @@ def _gamma_hessian(task, gamma, weight, p=None):
 
 
 def gamma_sharpness(answer, task, gamma):
-    """Exercise ex-ch5-gamma-sharpness: lambda_max(grad^2 L(W)) for the memories W of a gamma grid (M = 2),
+    """Exercise ex-ch5-gamma-sharpness: lambda_max(grad^2 L(W)) for the memories W of a
+    gamma grid (M = 2),
     equal to ||u_1 - u_2||^2 lambda_max(sum_x p(x) sigma(m_x) sigma(-m_x) e_x e_x^T).
 
     Parameters
@@ -113,8 +124,10 @@ def gamma_sharpness(answer, task, gamma):
     lam = as_answer(name, answer)
     if lam.shape != gamma.shape[:-1]:
         raise CheckError(
-            f"{name}: expected one sharpness per point gamma, shape {tuple(gamma.shape[:-1])}, got "
-            f"{tuple(lam.shape)}. Did you return both eigenvalues or the 2 x 2 matrices? Keep the "
+            f"{name}: expected one sharpness per point gamma, shape "
+            f"{tuple(gamma.shape[:-1])}, got "
+            f"{tuple(lam.shape)}. Did you return both eigenvalues or the 2 x 2 "
+            "matrices? Keep the "
             "largest eigenvalue only."
         )
     expected = task.sharpness(gamma_to_W(gamma, task.U))
@@ -124,7 +137,8 @@ def gamma_sharpness(answer, task, gamma):
     c = (a @ a).item()
     if close(lam * c, expected):
         raise CheckError(
-            f"{name}: these are the eigenvalues of the Hessian in gamma. The Hessian in W is "
+            f"{name}: these are the eigenvalues of the Hessian in gamma. The Hessian "
+            "in W is "
             f"(a a^T) (x) H_gamma with a = u_1 - u_2, so multiply by ||a||^2 = {c:g}."
         )
     if close(lam, expected * c):
@@ -137,14 +151,16 @@ def gamma_sharpness(answer, task, gamma):
         c * top_eigenvalue(_gamma_hessian(task, gamma, lambda m: torch.sigmoid(-m))),
     ):
         raise CheckError(
-            f"{name}: sigma(-m) is the weight of the GRADIENT of log(1 + e^-m). Its second "
+            f"{name}: sigma(-m) is the weight of the GRADIENT of log(1 + e^-m). Its "
+            "second "
             "derivative, the curvature, is sigma(m) sigma(-m)."
         )
     if close(
         lam, c * torch.linalg.eigvalsh(_gamma_hessian(task, gamma, curvature))[..., 0]
     ):
         raise CheckError(
-            f"{name}: you took the smallest eigenvalue; the sharpness is the LARGEST one "
+            f"{name}: you took the smallest eigenvalue; the sharpness is the LARGEST "
+            "one "
             "(eigvalsh sorts ascending: take [..., -1])."
         )
     if close(
@@ -165,7 +181,8 @@ def gamma_sharpness(answer, task, gamma):
 
 
 def stability_threshold(answer, task):
-    """Exercise ex-ch5-threshold: eta* = 2 / lambda_max(grad^2 L(W*)) at the cross-entropy minimizer W*.
+    """Exercise ex-ch5-threshold: eta* = 2 / lambda_max(grad^2 L(W*)) at the
+    cross-entropy minimizer W*.
 
     Parameters
     ----------
@@ -189,7 +206,8 @@ def stability_threshold(answer, task):
     star = minimize_loss(task, tol=1e-10)  # plenty for eta* to 1e-6
     if star.separable:
         raise CheckError(
-            f"{name}: this task is separable, so the loss has no finite minimizer and no "
+            f"{name}: this task is separable, so the loss has no finite minimizer and "
+            "no "
             "threshold: pass the non-separable task of the exercise."
         )
     W_star = star.W
@@ -199,25 +217,31 @@ def stability_threshold(answer, task):
         return passed(name)
     if rel_close(eta, 1 / lam):
         raise CheckError(
-            f"{name}: off by a factor 2. On a quadratic with curvature lambda, GD multiplies the "
+            f"{name}: off by a factor 2. On a quadratic with curvature lambda, GD "
+            "multiplies the "
             "error by 1 - eta lambda, which stays above -1 as long as eta < 2 / lambda."
         )
     if rel_close(eta, lam):
         raise CheckError(
-            f"{name}: this is lambda_max itself; the threshold on the step size is 2 / lambda_max."
+            f"{name}: this is lambda_max itself; the threshold on the step size is 2 / "
+            "lambda_max."
         )
     if rel_close(eta, 2 / task.sharpness(task.zeros())):
         raise CheckError(
-            f"{name}: this uses the sharpness at W = 0. Whether GD can converge is decided at the "
-            "minimizer W* (am.solvers.minimize_loss(task).W), where the iterates would settle."
+            f"{name}: this uses the sharpness at W = 0. Whether GD can converge is "
+            "decided at the "
+            "minimizer W* (am.solvers.minimize_loss(task).W), where the iterates would "
+            "settle."
         )
     positive = ev[ev > 1e-10 * lam]
     if rel_close(eta, 2 / positive[0]):
         raise CheckError(
-            f"{name}: you used the smallest non-zero eigenvalue; the first direction to lose "
+            f"{name}: you used the smallest non-zero eigenvalue; the first direction "
+            "to lose "
             "stability is the one of the LARGEST eigenvalue."
         )
     raise CheckError(
-        f"{name}: wrong value. Find W* with am.solvers.minimize_loss(task), then return "
+        f"{name}: wrong value. Find W* with am.solvers.minimize_loss(task), then "
+        "return "
         "2 / lambda_max(task.hessian(W*))."
     )

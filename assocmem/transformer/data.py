@@ -1,8 +1,12 @@
-"""The trigger task of chapter 7: Zipf bigram sequences in which each trigger is followed by its output.
+"""The trigger task of chapter 7: Zipf bigram sequences in which each trigger is
+followed by its output.
 
-This re-implements, from its description, the induction-head task of Bietti et al. (2023), "Birth of a
-Transformer: a memory viewpoint", which the paper uses to check its findings. Nothing is downloaded:
-the bigram statistics are synthetic. The sampler runs the Markov chain as a parallel tree of composed
+This re-implements, from its description, the induction-head task of Bietti et al.
+(2023), "Birth of a
+Transformer: a memory viewpoint", which the paper uses to check its findings. Nothing is
+downloaded:
+the bigram statistics are synthetic. The sampler runs the Markov chain as a parallel
+tree of composed
 maps: O(log T) vectorised steps, no Python loop over positions.
 """
 
@@ -22,7 +26,8 @@ class Batch:
     Attributes
     ----------
     x, y : (B, T) int64        tokens x_0..x_{T-1} and x_1..x_T
-    count : (B, T) int64       at a trigger position, how many times this trigger occurred in x_0..x_t; else 0
+    count : (B, T) int64       at a trigger position, how many times this trigger
+    occurred in x_0..x_t; else 0
     outputs : (B, k) int64     the output token of each trigger in this sequence
     """
 
@@ -35,7 +40,8 @@ class Batch:
     def mask(self):
         """Boolean mask, shape (B, T), of the positions in the loss.
 
-        These are the outputs of triggers seen for the 2nd time or later (Birth's outs >= 2).
+        These are the outputs of triggers seen for the 2nd time or later (Birth's outs
+        >= 2).
         """
         return self.count >= 2
 
@@ -43,13 +49,19 @@ class Batch:
 class TriggerTask:
     """The Birth-of-a-Transformer task on a synthetic Zipf bigram model.
 
-    Tokens follow a Markov chain with marginal-like weights pi(x) proportional to (x + 1)^(-exponent) and
-    transitions p(j | i) proportional to pi(j) exp(sigma z_ij), z_ij ~ N(0, 1) drawn once from ``seed``.
-    The k triggers are the k tokens of largest pi, i.e. 0..k-1 (Birth's ``fixed_special_toks``). Each
-    sequence draws one output per trigger, uniformly over the vocabulary (Birth's default); inside that
-    sequence every occurrence of trigger q is followed by its output o(q). The first token is drawn from pi.
+    Tokens follow a Markov chain with marginal-like weights pi(x) proportional to (x +
+    1)^(-exponent) and
+    transitions p(j | i) proportional to pi(j) exp(sigma z_ij), z_ij ~ N(0, 1) drawn
+    once from ``seed``.
+    The k triggers are the k tokens of largest pi, i.e. 0..k-1 (Birth's
+    ``fixed_special_toks``). Each
+    sequence draws one output per trigger, uniformly over the vocabulary (Birth's
+    default); inside that
+    sequence every occurrence of trigger q is followed by its output o(q). The first
+    token is drawn from pi.
 
-    Differences from Birth: Birth estimates pi and p(j | i) from Tiny Shakespeare characters (65 tokens);
+    Differences from Birth: Birth estimates pi and p(j | i) from Tiny Shakespeare
+    characters (65 tokens);
     here they are synthetic, so nothing is downloaded.
 
     Parameters
@@ -90,7 +102,8 @@ class TriggerTask:
             )
         if vocab_size > 256:
             raise ValueError(
-                f"vocab_size must be <= 256 (maps are stored as uint8), got {vocab_size}"
+                "vocab_size must be <= 256 (maps are stored as uint8), got "
+                f"{vocab_size}"
             )
         sigma = as_number("sigma", sigma, low=0)
         self.V, self.k, self.T = vocab_size, k, seq_len
@@ -105,9 +118,12 @@ class TriggerTask:
             (vocab_size,), -1, dtype=torch.long
         )  # token -> trigger index or -1
         self._slot[self.triggers] = torch.arange(k)
-        # Inverse-CDF sampling with ONE uniform u per transition, shared by all current states i:
-        # next(i, u) = #{j : cdf[i, j] <= u}. Between two consecutive values of the whole cdf table, next(., u)
-        # is the same map for every i, so the 1 + V(V-1) possible maps are tabulated once here.
+        # Inverse-CDF sampling with ONE uniform u per transition, shared by all current
+        # states i:
+        # next(i, u) = #{j : cdf[i, j] <= u}. Between two consecutive values of the
+        # whole cdf table, next(., u)
+        # is the same map for every i, so the 1 + V(V-1) possible maps are tabulated
+        # once here.
         cdf = self.cond.cumsum(1)
         cdf[:, -1] = 1.0
         self._cuts = torch.unique(cdf[:, :-1].flatten())  # (C,) sorted
@@ -125,11 +141,15 @@ class TriggerTask:
         return f"TriggerTask(V={self.V}, k={self.k}, T={self.T})"
 
     def sample(self, batch_size, generator):
-        """Draw ``batch_size`` sequences of T+1 tokens; returns a Batch with x, y of shape (B, T).
+        """Draw ``batch_size`` sequences of T+1 tokens; returns a Batch with x, y of
+        shape (B, T).
 
-        Vectorised: each position gets a random map f_t (the bigram step with the triggers overridden by
-        this sequence's outputs) and ``_run_chain`` evaluates x_{t+1} = f_t(x_t) for all t in O(log T) steps.
-        Sharing the uniform u_t across the states i is exact: x_t does not depend on u_t.
+        Vectorised: each position gets a random map f_t (the bigram step with the
+        triggers overridden by
+        this sequence's outputs) and ``_run_chain`` evaluates x_{t+1} = f_t(x_t) for all
+        t in O(log T) steps.
+        Sharing the uniform u_t across the states i is exact: x_t does not depend on
+        u_t.
         """
         batch_size = as_int("batch_size", batch_size, low=1)
         if not isinstance(generator, torch.Generator):
@@ -156,11 +176,15 @@ class TriggerTask:
 
 
 def _run_chain(x0, maps):
-    """Tokens x_0..x_T of the chain x_{t+1} = f_t(x_t), given x0 (B,) and the maps f_t as (B, T, V) uint8.
+    """Tokens x_0..x_T of the chain x_{t+1} = f_t(x_t), given x0 (B,) and the maps f_t
+    as (B, T, V) uint8.
 
-    Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V entries each.
-    Down-sweep: walk the tree from the root; a node's right half starts where its left half's composed
-    map sends the node's start state. About log2(T) tensor operations each way, no loop over positions.
+    Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V
+    entries each.
+    Down-sweep: walk the tree from the root; a node's right half starts where its left
+    half's composed
+    map sends the node's start state. About log2(T) tensor operations each way, no loop
+    over positions.
     """
     B, T, V = maps.shape
     n = 1 << (T - 1).bit_length()  # next power of two >= T
@@ -186,11 +210,15 @@ def _run_chain(x0, maps):
 
 
 def _run_chain(x0, maps):
-    """Tokens x_0..x_T of the chain x_{t+1} = f_t(x_t), given x0 (B,) and the maps f_t as (B, T, V) uint8.
+    """Tokens x_0..x_T of the chain x_{t+1} = f_t(x_t), given x0 (B,) and the maps f_t
+    as (B, T, V) uint8.
 
-    Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V entries each.
-    Down-sweep: walk the tree from the root; a node's right half starts where its left half's composed
-    map sends the node's start state. About log2(T) tensor operations each way, no loop over positions.
+    Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V
+    entries each.
+    Down-sweep: walk the tree from the root; a node's right half starts where its left
+    half's composed
+    map sends the node's start state. About log2(T) tensor operations each way, no loop
+    over positions.
     """
     B, T, V = maps.shape
     n = 1 << (T - 1).bit_length()  # next power of two >= T

@@ -1,7 +1,10 @@
-"""The simplified two-layer attention-only Transformer of Birth of a Transformer (their Section 4.2).
+"""The simplified two-layer attention-only Transformer of Birth of a Transformer (their
+Section 4.2).
 
-Orientation: every d x d matrix acts on column vectors, like an nn.Linear weight: the key of position s
-is W_K h_s, the attention logit of query t is h_t^T W_K h_s / sqrt(d), the value is W_V h_s. The model
+Orientation: every d x d matrix acts on column vectors, like an nn.Linear weight: the
+key of position s
+is W_K h_s, the attention logit of query t is h_t^T W_K h_s / sqrt(d), the value is W_V
+h_s. The model
 runs in float32 by default (``dtype``).
 """
 
@@ -15,7 +18,9 @@ from .data import _as_batch
 
 
 def _attention_probs(h, WK):
-    """Causal attention pattern with W_Q = I: A[t, s] = softmax_{s <= t}(h_t^T W_K h_s / sqrt d), (B, T, T)."""
+    """Causal attention pattern with W_Q = I: A[t, s] = softmax_{s <= t}(h_t^T W_K h_s
+    / sqrt d), (B, T, T).
+    """
     T, d = h.shape[-2:]
     logits = h @ (h @ WK.T).mT / math.sqrt(d)  # (B, T, T)
     causal = torch.ones(T, T, dtype=torch.bool).tril()
@@ -25,25 +30,35 @@ def _attention_probs(h, WK):
 def _attend(h, WK, WV):
     """Causal single-head attention output sum_s A[t, s] W_V h_s, (B, T, d).
 
-    Written out rather than through scaled_dot_product_attention: on one CPU thread at these sizes the
-    forward costs the same and the backward is about twice as fast (measured, d = 64, 64 x 128).
+    Written out rather than through scaled_dot_product_attention: on one CPU thread at
+    these sizes the
+    forward costs the same and the backward is about twice as fast (measured, d = 64, 64
+    x 128).
     """
     return _attention_probs(h, WK) @ (h @ WV.T)
 
 
 class MemoryTransformer(torch.nn.Module):
-    """Birth's simplified two-layer attention-only Transformer (their Section 4.2), our implementation.
+    """Birth's simplified two-layer attention-only Transformer (their Section 4.2), our
+    implementation.
 
         h0_t = w_E(x_t) + p_t
-        h1_t = h0_t + W_O1 sum_s A1[t, s] W_V1 h0_s,       A1 = causal softmax(h0_t^T W_K1 h0_s / sqrt d)
-        z_t  = sum_s A2[t, s] W_V2 h1_s,                     A2 = causal softmax(h1_t^T W_K2 h1_s / sqrt d)
+        h1_t = h0_t + W_O1 sum_s A1[t, s] W_V1 h0_s,       A1 = causal softmax(h0_t^T
+        W_K1 h0_s / sqrt d)
+        z_t  = sum_s A2[t, s] W_V2 h1_s,                     A2 = causal softmax(h1_t^T
+        W_K2 h1_s / sqrt d)
         logits_t = W_U (h1_t + W_O2 z_t)
 
-    Choices, against Birth: W_Q = I in both layers (as Birth); token embeddings w_E and positional
-    embeddings p_t are random N(0, 1) and frozen (Birth's default scale, ``freeze_embeddings``); the
-    unembedding W_U is random and frozen (``freeze_output``); W_V1, W_O1, W_V2 are frozen (as Birth);
-    W_K1, W_K2, W_O2 are trainable; all d x d matrices and W_U start like nn.Linear, uniform in
-    [-1/sqrt d, 1/sqrt d]; no feed-forward layer (Birth's ``final_ffn=False``), no LayerNorm.
+    Choices, against Birth: W_Q = I in both layers (as Birth); token embeddings w_E and
+    positional
+    embeddings p_t are random N(0, 1) and frozen (Birth's default scale,
+    ``freeze_embeddings``); the
+    unembedding W_U is random and frozen (``freeze_output``); W_V1, W_O1, W_V2 are
+    frozen (as Birth);
+    W_K1, W_K2, W_O2 are trainable; all d x d matrices and W_U start like nn.Linear,
+    uniform in
+    [-1/sqrt d, 1/sqrt d]; no feed-forward layer (Birth's ``final_ffn=False``), no
+    LayerNorm.
 
     Parameters
     ----------
@@ -98,7 +113,9 @@ class MemoryTransformer(torch.nn.Module):
         self.d = d
 
     def features(self, x):
-        """Residual stream after layer 1, h1 (B, T, d), and layer-2 attention output before W_O2, z (B, T, d)."""
+        """Residual stream after layer 1, h1 (B, T, d), and layer-2 attention output
+        before W_O2, z (B, T, d).
+        """
         T = x.shape[1]
         h0 = self.tok[x] + self.pos[:T]  # (B, T, d)
         h1 = h0 + _attend(h0, self.WK1, self.WV1) @ self.WO1.T  # (B, T, d)
@@ -111,7 +128,9 @@ class MemoryTransformer(torch.nn.Module):
 
     @torch.no_grad()
     def attention(self, x):
-        """Both attention patterns A1, A2 of shape (B, T, T); row t is a distribution over s <= t."""
+        """Both attention patterns A1, A2 of shape (B, T, T); row t is a distribution
+        over s <= t.
+        """
         T = x.shape[1]
         h0 = self.tok[x] + self.pos[:T]
         A1 = _attention_probs(h0, self.WK1)
@@ -120,7 +139,8 @@ class MemoryTransformer(torch.nn.Module):
 
 
 def head_loss(logits, batch):
-    """Mean cross-entropy over the loss positions ``batch.mask`` (Birth's loss_head_only).
+    """Mean cross-entropy over the loss positions ``batch.mask`` (Birth's
+    loss_head_only).
 
     Parameters
     ----------

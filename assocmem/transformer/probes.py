@@ -1,7 +1,10 @@
-"""Memory probes of the small Transformer: its W_O2 and W_K2 matrices read as associative memories.
+"""Memory probes of the small Transformer: its W_O2 and W_K2 matrices read as
+associative memories.
 
-Each probe maps a trained matrix onto the book's S[x, y] = u_y^T W e_x and returns per-token margins in
-float64. The W_O2-only problem (everything else frozen) is the book's associative memory with a fixed
+Each probe maps a trained matrix onto the book's S[x, y] = u_y^T W e_x and returns
+per-token margins in
+float64. The W_O2-only problem (everything else frozen) is the book's associative memory
+with a fixed
 logit offset; its loss, gradient and sharpness are in closed form.
 """
 
@@ -15,10 +18,13 @@ from .model import _as_model
 
 @torch.no_grad()
 def wo2_margins(model, WO2=None):
-    """Margins of the W_O2 (copy) memory, one per token x, float64, shape (V,) or (L, V) for a stack WO2.
+    """Margins of the W_O2 (copy) memory, one per token x, float64, shape (V,) or (L, V)
+    for a stack WO2.
 
-    Scores S[x, y] = w_U(y)^T W_O2 W_V2 w_E(x) and target y = x. In the book's notation this is the Task
-    with e_x = W_V2 w_E(x), u_y = w_U(y) (rows of W_U) and W = W_O2. ``WO2`` (d, d) or (L, d, d) replaces
+    Scores S[x, y] = w_U(y)^T W_O2 W_V2 w_E(x) and target y = x. In the book's notation
+    this is the Task
+    with e_x = W_V2 w_E(x), u_y = w_U(y) (rows of W_U) and W = W_O2. ``WO2`` (d, d) or
+    (L, d, d) replaces
     the model's own W_O2 (used by ``train_wo2_only``).
 
     Parameters
@@ -48,12 +54,17 @@ def wo2_margins(model, WO2=None):
 
 @torch.no_grad()
 def wk2_margins(model, keys=None):
-    """Margins of the W_K2 (induction-key) memory over the tokens ``keys`` (default: all), float64, (n,).
+    """Margins of the W_K2 (induction-key) memory over the tokens ``keys`` (default:
+    all), float64, (n,).
 
-    Query token x, key token x': S[x, x'] = w_E(x)^T W_K2 W_O1 W_V1 w_E(x'), the attention logit (times
-    sqrt d) between a query carrying w_E(x) and a key position whose previous token was x'. Target x' = x.
-    In the book's notation: e_x = w_E(x), u_{x'} = W_O1 W_V1 w_E(x') and W = W_K2^T. Birth's probe
-    (test_wk1) ranks the trigger keys only when the triggers are fixed: pass ``keys=task.triggers``.
+    Query token x, key token x': S[x, x'] = w_E(x)^T W_K2 W_O1 W_V1 w_E(x'), the
+    attention logit (times
+    sqrt d) between a query carrying w_E(x) and a key position whose previous token was
+    x'. Target x' = x.
+    In the book's notation: e_x = w_E(x), u_{x'} = W_O1 W_V1 w_E(x') and W = W_K2^T.
+    Birth's probe
+    (test_wk1) ranks the trigger keys only when the triggers are fixed: pass
+    ``keys=task.triggers``.
 
     Parameters
     ----------
@@ -79,11 +90,15 @@ def wk2_margins(model, keys=None):
 
 
 def wo2_problem(model, batch):
-    """The W_O2-only problem on one batch: logits_t = base_t + W_U W_O2 z_t, with base and z fixed.
+    """The W_O2-only problem on one batch: logits_t = base_t + W_U W_O2 z_t, with base
+    and z fixed.
 
-    Returns base (n, V) with base_t = W_U h1_t, z (n, d) and targets y (n,), at the n loss positions. When
-    W_K1 and W_K2 are frozen none of these depend on W_O2: this is the book's associative memory with
-    inputs z_t, outputs the rows of W_U, frequency 1/n per position, and a fixed logit offset base_t.
+    Returns base (n, V) with base_t = W_U h1_t, z (n, d) and targets y (n,), at the n
+    loss positions. When
+    W_K1 and W_K2 are frozen none of these depend on W_O2: this is the book's
+    associative memory with
+    inputs z_t, outputs the rows of W_U, frequency 1/n per position, and a fixed logit
+    offset base_t.
 
     Parameters
     ----------
@@ -106,9 +121,11 @@ def wo2_problem(model, batch):
 
 
 def wo2_loss_grad(W, base, z, y, WU):
-    """Mean cross-entropy of the W_O2-only problem and its closed-form gradient, for a stack W (L, d, d).
+    """Mean cross-entropy of the W_O2-only problem and its closed-form gradient, for a
+    stack W (L, d, d).
 
-    grad = (1/n) sum_t W_U^T (softmax(logits_t) - e_{y_t}) z_t^T. Returns loss (L,) and grad (L, d, d).
+    grad = (1/n) sum_t W_U^T (softmax(logits_t) - e_{y_t}) z_t^T. Returns loss (L,) and
+    grad (L, d, d).
 
     Parameters
     ----------
@@ -135,10 +152,13 @@ def wo2_loss_grad(W, base, z, y, WU):
 
 
 def wo2_sharpness(W, base, z, WU, v0, iters):
-    """lambda_max of the W_O2-only Hessian by ``iters`` steps of power iteration from v0; W, v0: (L, d, d).
+    """lambda_max of the W_O2-only Hessian by ``iters`` steps of power iteration from
+    v0; W, v0: (L, d, d).
 
-    Hessian-vector products in closed form: H[V] = (1/n) sum_t W_U^T (diag P_t - P_t P_t^T) W_U V z_t z_t^T.
-    The problem is convex (H is positive semi-definite), so power iteration finds lambda_max.
+    Hessian-vector products in closed form: H[V] = (1/n) sum_t W_U^T (diag P_t - P_t
+    P_t^T) W_U V z_t z_t^T.
+    The problem is convex (H is positive semi-definite), so power iteration finds
+    lambda_max.
     Returns the Rayleigh quotients (L,) and the last iterate (L, d, d), for warm starts.
 
     Parameters
