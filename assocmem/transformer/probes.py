@@ -178,9 +178,9 @@ def wo2_sharpness(W, base, z, WU, v0, iters):
         Rayleigh quotients (L,) and the last iterate (L, d, d).
     """
     _check_problem(W, base, z, WU)
-    if _as_tensor("v0", v0, 3).shape != W.shape:
+    if _as_tensor("v0", v0, 3).shape[-2:] != W.shape[-2:]:
         raise ValueError(
-            f"v0 must have the shape of W, {tuple(W.shape)}, got {tuple(v0.shape)}"
+            f"v0 must be (L, d, d) like W {tuple(W.shape)}, got {tuple(v0.shape)}"
         )
     iters = as_int("iters", iters, low=1)
     P = (base + z @ (WU @ W).mT).softmax(-1)  # (L, n, V)
