@@ -469,3 +469,58 @@ def _kernel(client, attempts=3):
         finally:
             cm.__exit__(None, None, None)
         return
+
+
+# ---- the course pages (tools/sphinx_course.py) ---------------------------------------
+
+
+def test_course_plan_reads_sections_and_flags_unknown_ones():
+    from tools import sphinx_course
+
+    assert sphinx_course._expand("1.1-1.3, 2.4") == ["1.1", "1.2", "1.3", "2.4"]
+    book = [(p.stem, p) for p in nbtools.chapters(BOOK)]
+    plan, problems = sphinx_course.course_plan(
+        ["Block | 1.1-1.2, 99.1 | ex-ch1-margins, ex-nowhere"], book
+    )
+    assert [r[0] for r in plan[0][1]] == ["1.1", "1.2"]
+    assert [t[0] for t in plan[0][2]] == ["ex-ch1-margins"]
+    assert problems == [
+        "course-plan: no section 99.1 in the chapters",
+        "course-plan: no exercise labelled 'ex-nowhere'",
+    ]
+
+
+def test_the_syllabus_names_only_existing_sections_and_exercises():
+    from tools import sphinx_course
+
+    text = (BOOK / "syllabus.md").read_text()
+    lines = text.split("```{course-plan}", 1)[1].split("```", 1)[0].strip().splitlines()
+    book = [(p.stem, p) for p in nbtools.chapters(BOOK)]
+    plan, problems = sphinx_course.course_plan(lines, book)
+    assert not problems
+    core = sum(
+        sum(r[2] for r in rows) + sum(t[3] for t in tasks)
+        for name, rows, tasks in sphinx_course.core_and_optional(plan)
+        if not name.startswith("Optional")
+    )
+    assert 8 * 60 <= core <= 12 * 60, (
+        f"core path {core / 60:.1f} h, not about ten hours"
+    )
+
+
+def test_rubric_headings_shift_below_the_page():
+    from tools import sphinx_course
+
+    assert sphinx_course.shifted("# R\n\n## ex-a\ntext\n### sub", top=2) == (
+        "## R\n\n### ex-a\ntext\n#### sub"
+    )
+
+
+def test_every_exercise_has_a_difficulty():
+    missing = [
+        f"{p.name}: {e['label']}"
+        for p in nbtools.chapters(BOOK)
+        for e in nbtools.exercises(nbtools.read(p))
+        if e["difficulty"] is None
+    ]
+    assert not missing, f"exercise titles without a difficulty (★ to ★★★): {missing}"

@@ -23,8 +23,8 @@ How a verdict is reached (the same idea as otter-grader, without its dependency)
    arguments (``calls``; the first argument is the answer). When the submission names
    its chapter (notebook metadata ``assocmem.source``) and that chapter is in
    ``--book``, the grader regenerates the student edition from the book and takes the
-   calls from there, by cell id: a learner who edits the call or the metadata changes
-   nothing.
+   calls from there, by cell id, for all submissions before any of them runs: a learner
+   who edits the call or the metadata changes nothing.
 2. **Running the submission.** Each submission is copied into a temporary folder of its
    own and run by a separate process (``python -m tools.grade --run-one``) in a fresh
    Jupyter kernel started in that folder, with a per-cell and a total time limit. The
@@ -140,33 +140,9 @@ def without_check_calls(source):
 
 # ---- inside the kernel: the values of the checker's arguments as JSON --------------
 
-# Runs in the submission's kernel, in a namespace of its own. What it returns is only
-# ever data.
-KERNEL_DUMP = r"""
-def dump(args, kwargs): import json def enc(v, depth=0): if depth > 12: raise
-TypeError("the answer is nested too deeply") if v is None or isinstance(v, (bool, str)):
-return v if v is Ellipsis: return {"__kind__": "ellipsis"} if isinstance(v, int): return
-int(v) if isinstance(v, float): return float(v) kind = type(v).__module__.split(".")[0]
-+ "." + type(v).__name__ if hasattr(v, "detach") and hasattr(v, "dtype") and
-kind.startswith("torch."): t = v.detach().cpu() return {"__kind__": "tensor", "dtype":
-str(t.dtype).replace("torch.", ""), "shape": list(t.shape), "data":
-t.reshape(-1).tolist()} if kind.startswith("numpy."): if hasattr(v, "shape") and v.shape
-!= (): return {"__kind__": "tensor", "dtype": str(v.dtype), "shape": list(v.shape),
-"data": v.reshape(-1).tolist()} return enc(v.item(), depth + 1) if isinstance(v, (list,
-tuple)): return {"__kind__": type(v).__name__ if type(v) in (list, tuple) else "list",
-"items": [enc(x, depth + 1) for x in v]} if isinstance(v, dict): return {"__kind__":
-"dict", "items": {str(k): enc(x, depth + 1) for k, x in v.items()}} if kind ==
-"assocmem.Task": return {"__kind__": "task", "fields": {k: enc(getattr(v, k), depth + 1)
-for k in ("E", "U", "p", "targets")}} if hasattr(v, "named_parameters") and hasattr(v,
-"named_buffers"): tensors = dict(v.named_parameters()) tensors.update(v.named_buffers())
-attrs = {k: x for k, x in vars(v).items() if isinstance(x, (int, float)) and not
-k.startswith("_")} return {"__kind__": "module", "tensors": {k: enc(x, depth + 1) for k,
-x in tensors.items() if "." not in k}, "attrs": attrs} if callable(v): raise
-TypeError("function answers are graded by hand: the grader runs no submitted function")
-raise TypeError(f"cannot send a {type(v).__name__} to the grader") return
-json.dumps({"args": [enc(a) for a in args], "kwargs": {k: enc(x) for k, x in
-kwargs.items()}})
-              """
+# Runs in the submission's kernel, in a namespace of its own (tools/grade_kernel.py,
+# sent as text). What it returns is only ever data.
+KERNEL_DUMP = (Path(__file__).parent / "grade_kernel.py").read_text()
 
 
 def capture_expression(call):
@@ -433,14 +409,28 @@ def verdict(checker, value):
     return "passed", ""
 
 
-def grade_submission(path, book_dir, cell_timeout, total_timeout):
-    """[row] for one submission: run it in its own process and folder, then judge each
-    check call here.
+def read_plans(paths, book_dir):
+    """{path: (notebook, plan) or the exception}, all read before any submission runs (a
+    submission could rewrite the book's files on disk)."""
+    out = {}
+    for path in paths:
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+            out[str(path)] = (nb, plan(nb, book_dir))
+        except Exception as err:  # noqa: BLE001 - reported as the submission's error row
+            out[str(path)] = err
+    return out
+
+
+def grade_submission(path, planned, cell_timeout, total_timeout):
+    """[row] for one submission (``planned``: its entry of `read_plans`): run it in its
+    own process and folder, then judge each check call here.
     """
     path = Path(path)
     try:
-        nb = nbformat.read(str(path), as_version=4)
-        planned = plan(nb, book_dir)
+        if isinstance(planned, Exception):
+            raise planned
+        nb, planned = planned
     except Exception as err:  # noqa: BLE001 - an unreadable notebook is one error row
         return [
             [
@@ -568,9 +558,11 @@ def _read_pid(path):
 def grade(paths, book_dir="book", cell_timeout=300, total_timeout=1800, jobs=1):
     """Rows (without the header) for every submission, in the order given."""
     _grader()  # the grader's package and checkers, loaded before any submission runs
+    plans = read_plans(paths, book_dir)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         per = pool.map(
-            lambda p: grade_submission(p, book_dir, cell_timeout, total_timeout), paths
+            lambda p: grade_submission(p, plans[str(p)], cell_timeout, total_timeout),
+            paths,
         )
         return [row for rows in per for row in rows]
 

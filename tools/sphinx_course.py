@@ -136,6 +136,8 @@ class CourseExercises(CourseDirective):
         rubrics = rubric_labels(rubric_dir)
         rows = []
         for docname, path in self.notebooks_in_toc():
+            if "problems/" in docname:  # the problem sets reuse chapter exercises
+                continue
             nb = notebooks.read(path)
             hinted = hints(nb)
             for ex in notebooks.exercises(nb):
@@ -144,14 +146,14 @@ class CourseExercises(CourseDirective):
                     f"{{ref}}`{_plain(name)} <{ex['label']}>`" if ex["label"] else name
                 )
                 stars = "★" * ex["difficulty"] if ex["difficulty"] else "?"
-                checks = ", ".join(f"`am.checks.{c}`" for c in ex["checks"])
+                checks = ", ".join(f"`{c}`" for c in ex["checks"])
                 graded = checks or ("rubric" if ex["label"] in rubrics else "by hand")
                 hint = (
                     "yes" if ex["label"] in hinted else ("" if ex["checks"] else "no")
                 )
                 rows.append(
                     [
-                        f"{{doc}}`/{docname}`",
+                        f"{{doc}}`{_chapter(docname)[8:]} </{docname}>`",
                         ref,
                         stars,
                         ex["kind"] or "?",
@@ -161,7 +163,14 @@ class CourseExercises(CourseDirective):
                 )
         if not rows:
             return self.parse_myst("*No exercise yet.*")
-        header = ["Notebook", "Exercise", "Difficulty", "Kind", "Hint", "Graded by"]
+        header = [
+            "Ch.",
+            "Exercise",
+            "Difficulty",
+            "Kind",
+            "Hint",
+            "Graded by (am.checks)",
+        ]
         return self.parse_myst(_list_table(header, rows))
 
 
@@ -296,6 +305,26 @@ def course_plan(lines, book_notebooks):
     return plan, problems
 
 
+def core_and_optional(plan):
+    """Move the sections a chapter titles "(optional)" out of the core blocks into the
+    optional block (the chapters decide what is optional; the syllabus follows)."""
+    moved, out = [], []
+    for name, rows, tasks in plan:
+        if name.lower().startswith("optional"):
+            out.append((name, rows, tasks))
+            continue
+        keep = [r for r in rows if "optional" not in r[1].lower()]
+        moved += [r for r in rows if r not in keep]
+        out.append((name, keep, tasks))
+    for k, (name, rows, tasks) in enumerate(out):
+        if name.lower().startswith("optional"):
+            known = {r[0] for r in rows}
+            rows = rows + [r for r in moved if r[0] not in known]
+            rows = sorted(rows, key=lambda r: tuple(map(int, r[0].split("."))))
+            out[k] = (name, rows, tasks)
+    return out
+
+
 def _plain(title):
     """A title usable as the text of a reference: no markup characters that end the
     role.
@@ -328,6 +357,7 @@ class CoursePlan(CourseDirective):
             if not d.split("/")[-1].startswith("week")
         ]
         plan, problems = course_plan(list(self.content), book)
+        plan = core_and_optional(plan)
         for problem in problems:
             logging.getLogger(__name__).warning(
                 problem, location=self.get_source_info()
