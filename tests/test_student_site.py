@@ -85,3 +85,21 @@ def test_no_collected_answer_on_any_page():
         forms -= {f for f, _, _ in student.find_leaks(forms, {"main": main})}
         leaks += student.find_leaks(forms, {page: body[max(first, 0) :]})
     assert not leaks, "answers on the student site:\n" + "\n".join(map(str, leaks))
+
+
+def test_public_site_shows_stubs_and_folds_the_solution_code():
+    """The public site (`make book`): exercise cells show the stub, the solution code
+    is in a folded "Solution code" dropdown, and no solution marker is visible."""
+    public = Path(os.environ.get("ASSOCMEM_HTML", ROOT / "_build" / "html"))
+    chapters = sorted((public / "book").glob("[0-9][0-9]_*.html"))
+    if not chapters:
+        if REQUIRED:
+            pytest.fail("no public site in _build/html: run `make book`")
+        pytest.skip("no public site built (make book)")
+    folds = 0
+    for page in chapters:
+        raw = page.read_text(errors="replace")
+        assert "BEGIN SOLUTION" not in raw and "END SOLUTION" not in raw, page.name
+        folds += raw.count("solution-code")
+    stubs = sum("# your code here" in p.read_text(errors="replace") for p in chapters)
+    assert folds > 0 and stubs > 0
