@@ -45,6 +45,7 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from tools import kernel_wait
 from tools import notebooks as nbtools
 
 LOGGER = logging.getLogger(__name__)
@@ -404,6 +405,9 @@ def keep_generated_pages(app, config):
 
 
 def setup(app):
+    # The build executes every chapter with nbclient: wait for replies in slices, so a
+    # lost asyncio wake-up costs half a second, not a cell timeout (see kernel_wait).
+    kernel_wait.install()
     app.connect("config-inited", keep_generated_pages, priority=900)
     app.add_directive("chapter-times", ChapterTimes)
     app.add_directive("exercise-table", ExerciseTable)
