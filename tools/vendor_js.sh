@@ -13,6 +13,8 @@ PINS=(
   "mathjax@3.2.2 sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
   "@jupyter-widgets/html-manager@1.0.15 sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA=="
   "requirejs@2.3.8 sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw=="
+  # axe-core (MPL-2.0): accessibility checks, injected only by tests/test_a11y.py, never loaded by a page.
+  "axe-core@4.14.1 sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 )
 
 command -v npm >/dev/null || { echo "vendor_js.sh: npm is needed (Debian: apt-get install -y npm)" >&2; exit 1; }
@@ -42,6 +44,8 @@ cp "$tmp/mathjax/package/LICENSE" "$new/mathjax/LICENSE"
 hm="$tmp/html-manager/package/dist"
 cp "$hm/embed-amd.js" "$hm"/*.woff "$hm"/*.woff2 "$hm/embed.js.LICENSE.txt" "$new/html-manager/"
 cp "$tmp/requirejs/package/require.js" "$new/require.js"
+mkdir -p "$new/axe"  # axe-core: for the tests only
+cp "$tmp/axe-core/package/axe.min.js" "$tmp/axe-core/package/LICENSE" "$new/axe/"
 printf '%s\n' "${PINS[@]}" > "$new/.complete"
 rm -rf "$DEST"
 mv "$new" "$DEST"
