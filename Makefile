@@ -23,7 +23,7 @@ export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Every step prints its name, its start (UTC and epoch seconds) and, through bash's `time`, its
 # wall-clock seconds, so runs can be compared step by step: `make test 2>&1 | grep '^\['`.
-STEP = $(if $(filter $(STAMP),$@),install,$@)
+STEP = $(if $(filter $(STAMP),$@),install,$(if $(filter $(VENDOR),$@),vendor,$@))
 TIMED = @echo "[$(STEP)] start $$(date -u +%H:%M:%S) ($$(date +%s))"; TIMEFORMAT="[$(STEP)] %R s"; time
 
 help:
