@@ -71,9 +71,27 @@ def submission(tmp_path, name, margins_code=None, hebbian_code=None, before=""):
     return path
 
 
+def trimmed_book(folder):
+    """A book folder whose chapter 1 is the real one cut down to its text, a setup
+    cell and the two exercise cells with their solutions: what to check, and the
+    instructor's run that gives the exercises' inputs, in seconds, not minutes."""
+    source = notebooks.read(CHAPTER)
+    _, m_cell, h_cell = _student_cells()
+    keep = {m_cell["id"], h_cell["id"]}
+    cells = [new_code_cell("import torch\nimport assocmem as am")]
+    cells += [
+        c for c in source.cells if c.get("id") in keep or c.cell_type == "markdown"
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=source.metadata)
+    folder.mkdir()
+    nbformat.write(nb, str(folder / CHAPTER.name))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("subs")
+    book = trimmed_book(tmp / "book")
     subs = {
         "honest": submission(tmp, "honest", RIGHT_MARGINS, RIGHT_W),
         # wrong sign on margins; the outer-product stub left as handed out
@@ -109,6 +127,13 @@ def graded(tmp_path_factory):
             "fake.__getattr__ = lambda name: (lambda *a, **k: print('Correct: ok'))\n"
             "sys.modules['assocmem.checks'] = am.checks = fake",
         ),
+        # trivial inputs instead of the exercise's: the answers are right for them
+        "inputs": submission(
+            tmp,
+            "inputs",
+            "S = torch.zeros(4, 3)\nmargins = torch.zeros(4)",
+            "E = torch.zeros(20, 256)\nW = torch.zeros(256, 256)",
+        ),
         "loop": submission(tmp, "loop", "while True:\n    pass", RIGHT_W),
         "after_loop": submission(tmp, "after_loop", RIGHT_MARGINS, RIGHT_W),
         "exit": submission(tmp, "exit", "import os\nos._exit(1)", RIGHT_W),
@@ -121,7 +146,7 @@ def graded(tmp_path_factory):
             "--out",
             str(out),
             "--book",
-            str(BOOK),
+            str(book),
             "--cell-timeout",
             "15",
             "--total-timeout",
@@ -144,7 +169,7 @@ def _status(by, name, label):
 def test_csv_columns_and_one_row_per_check(graded):
     rows, by, _ = graded
     assert list(rows[0]) == ["submission", "exercise", "checker", "status", "detail"]
-    assert len(rows) == 8 * 2
+    assert len(rows) == 9 * 2
     assert {r["status"] for r in rows} <= set(grade.STATUSES)
     assert by[("honest", MARGINS)]["checker"] == "margins"
     assert by[("honest", HEBBIAN)]["checker"] == "hebbian_memory"
@@ -174,6 +199,14 @@ def test_replaced_checker_or_patched_package_does_not_pass(graded, name):
     _, by, _ = graded
     assert _status(by, name, MARGINS) == "wrong"
     assert _status(by, name, HEBBIAN) != "passed"
+
+
+def test_changed_inputs_do_not_pass(graded):
+    _, by, _ = graded
+    assert _status(by, "inputs", MARGINS) == "wrong"
+    assert "inputs were changed (S)" in by[("inputs", MARGINS)]["detail"]
+    assert _status(by, "inputs", HEBBIAN) == "wrong"
+    assert "inputs were changed (E)" in by[("inputs", HEBBIAN)]["detail"]
 
 
 def test_infinite_loop_times_out_and_the_next_submission_is_graded(graded):
@@ -216,4 +249,4 @@ def test_function_answers_are_not_sent(graded):
 
 
 def test_grading_is_fast(graded):
-    assert graded[2] < 90, f"grading 8 small submissions took {graded[2]:.0f} s"
+    assert graded[2] < 120, f"grading 9 small submissions took {graded[2]:.0f} s"

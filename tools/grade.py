@@ -43,6 +43,11 @@ How a verdict is reached (the same idea as otter-grader, without its dependency)
    the values and calls its own checker on them. Text a submission prints never counts,
    and nothing a notebook does to ``am.checks`` or to the package in its kernel reaches
    this process.
+4. **The inputs.** The checkers judge an answer against the inputs they are given (the
+   other arguments of the call), so a learner could swap in trivial inputs. Unless
+   ``--no-reference`` is given, the grader first runs each submission's source chapter,
+   solutions included, with the same runner, and a check whose inputs differ from that
+   run's is ``wrong`` ("the exercise's inputs were changed").
 
 A submission that loops forever gets ``timeout`` rows, one that calls ``os._exit`` or
 kills its kernel gets ``error`` rows, and the next submission is graded as usual. The
@@ -422,67 +427,34 @@ def read_plans(paths, book_dir):
     return out
 
 
-def grade_submission(path, planned, cell_timeout, total_timeout):
-    """[row] for one submission (``planned``: its entry of `read_plans`): run it in its
-    own process and folder, then judge each check call here.
+def run_isolated(nb, name, data_dir, planned, cell_timeout, total_timeout):
+    """Run a notebook in its own process, kernel and temporary folder (a copy of it and
+    of the data files of ``data_dir``): ({(cell id, call): result}, failure or None).
     """
-    path = Path(path)
-    try:
-        if isinstance(planned, Exception):
-            raise planned
-        nb, planned = planned
-    except Exception as err:  # noqa: BLE001 - an unreadable notebook is one error row
-        return [
-            [
-                str(path),
-                "",
-                "",
-                "error",
-                f"cannot read the notebook: {type(err).__name__}: {err}",
-            ]
-        ]
-    if not planned:
-        return [[str(path), "", "", "error", "no auto-checked exercise cell found"]]
-    present = {c.get("id") for c in nb.cells if c.cell_type == "code"}
-    rows, results = {}, {}
+    results = {}
     with tempfile.TemporaryDirectory(prefix="assocmem-grade-") as tmp:
         work = Path(tmp, "work")
         work.mkdir()
         sub = copy.deepcopy(nb)
-        sub.metadata.setdefault("assocmem", {})
         trusted = {cid: calls for cid, _, calls in planned}
-        for (
-            cell
-        ) in sub.cells:  # the trusted calls travel with the copy the runner reads
-            if cell.cell_type == "code" and cell.get("id") in trusted:
-                cell.metadata["assocmem"] = {
-                    "exercise": "",
-                    "checks": [],
-                    "calls": trusted[cell.get("id")],
-                }
-            elif cell.cell_type == "code":
-                cell.metadata.pop("assocmem", None)
-        nbformat.write(sub, str(work / path.name))
-        for extra in path.parent.glob(
-            "*"
-        ):  # data files next to the submission, not other notebooks
-            if (
-                extra.is_file()
-                and extra.suffix != ".ipynb"
-                and extra.stat().st_size < 50_000_000
-            ):
+        # the trusted calls travel with the copy that the runner reads
+        for cell in sub.cells:
+            if cell.cell_type != "code":
+                continue
+            cell.metadata.pop("assocmem", None)
+            if cell.get("id") in trusted:
+                meta = {"exercise": "", "checks": [], "calls": trusted[cell.get("id")]}
+                cell.metadata["assocmem"] = meta
+        nbformat.write(sub, str(work / name))
+        # data files next to the notebook, not other notebooks
+        for extra in Path(data_dir).glob("*"):
+            small = extra.is_file() and extra.stat().st_size < 50_000_000
+            if small and extra.suffix != ".ipynb":
                 shutil.copy(extra, work / extra.name)
         out, pid_file = Path(tmp, "results.jsonl"), Path(tmp, "kernel.pid")
-        cmd = [
-            sys.executable,
-            "-m",
-            "tools.grade",
-            "--run-one",
-            str(work / path.name),
-            "--results",
-            str(out),
-            "--pid-file",
-            str(pid_file),
+        cmd = [sys.executable, "-m", "tools.grade", "--run-one", str(work / name)]
+        cmd += ["--results", str(out), "--pid-file", str(pid_file)]
+        cmd += [
             "--cell-timeout",
             str(cell_timeout),
             "--total-timeout",
@@ -497,14 +469,12 @@ def grade_submission(path, planned, cell_timeout, total_timeout):
             start_new_session=True,
             env=env,
         )
+        failure = None
         try:
             _, err = proc.communicate(timeout=total_timeout + 90)
-            failure = (
-                "the grading runner failed: "
-                + err.decode(errors="replace").strip().splitlines()[-1]
-                if proc.returncode and err.strip()
-                else None
-            )
+            if proc.returncode and err.strip():
+                last = err.decode(errors="replace").strip().splitlines()[-1]
+                failure = f"the grading runner failed: {last}"
         except subprocess.TimeoutExpired:
             for pid in (proc.pid, _read_pid(pid_file)):
                 if pid:
@@ -517,6 +487,84 @@ def grade_submission(path, planned, cell_timeout, total_timeout):
                 with contextlib.suppress(json.JSONDecodeError):
                     r = json.loads(line)
                     results[(r["cell"], r["call"])] = r
+    return results, failure
+
+
+def _same(a, b, tol=1e-9):
+    """Whether two values sent by kernels are equal (floats to a relative ``tol``)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            return False
+        return (
+            a == b
+            or abs(a - b) <= tol * max(abs(a), abs(b), 1e-300)
+            or (a != a and b != b)
+        )
+    return a == b
+
+
+def changed_inputs(call, value, reference):
+    """The argument expressions (all but the answer) whose values differ from the
+    instructor's run of the same exercise cell."""
+    if reference is None:
+        return []
+    names = call["args"][1:] + list(call["keywords"])
+    got = value["args"][1:] + [value["kwargs"].get(k) for k in call["keywords"]]
+    ref = reference["args"][1:] + [reference["kwargs"].get(k) for k in call["keywords"]]
+    return [n for n, x, y in zip(names, got, ref) if not _same(x, y)]
+
+
+def reference_runs(plans, book_dir, cell_timeout, total_timeout):
+    """{source notebook name: {(cell id, call): value}}: each source chapter of the
+    submissions, with its solutions, run once by the same runner (the exercise inputs
+    the checkers must receive)."""
+    out = {}
+    sources = {
+        p[0].metadata.get("assocmem", {}).get("source")
+        for p in plans.values()
+        if not isinstance(p, Exception)
+    }
+    for source in sorted(s for s in sources if s):
+        found = [
+            p for p in notebooks.all_notebooks(book_dir) if p.name == Path(source).name
+        ]
+        if not found:
+            continue
+        nb = notebooks.read(found[0])
+        planned = plan(notebooks.student_edition(nb))
+        results, _ = run_isolated(
+            nb, found[0].name, found[0].parent, planned, cell_timeout, total_timeout
+        )
+        out[source] = {
+            k: r["value"] for k, r in results.items() if r["status"] == "value"
+        }
+    return out
+
+
+def grade_submission(path, planned, cell_timeout, total_timeout, references=None):
+    """[row] for one submission (``planned``: its entry of `read_plans`): run it in its
+    own process and folder, then judge each check call here. ``references``: the values
+    of the instructor's run of its chapter (`reference_runs`), if any.
+    """
+    path = Path(path)
+    try:
+        if isinstance(planned, Exception):
+            raise planned
+        nb, planned = planned
+    except Exception as err:  # noqa: BLE001 - an unreadable notebook is one error row
+        detail = f"cannot read the notebook: {type(err).__name__}: {err}"
+        return [[str(path), "", "", "error", detail]]
+    if not planned:
+        return [[str(path), "", "", "error", "no auto-checked exercise cell found"]]
+    present = {c.get("id") for c in nb.cells if c.cell_type == "code"}
+    results, failure = run_isolated(
+        nb, path.name, path.parent, planned, cell_timeout, total_timeout
+    )
+    rows = []
     for cid, label, calls in planned:
         for j, call in enumerate(calls):
             r = results.get((cid, j))
@@ -525,28 +573,34 @@ def grade_submission(path, planned, cell_timeout, total_timeout):
                     "error",
                     "the exercise cell is missing from the submission",
                 )
+            elif r is None and failure == "timeout":
+                status, detail = "timeout", "the submission hit the total time limit"
             elif r is None:
-                status, detail = (
-                    ("timeout", "the submission hit the total time limit")
-                    if failure == "timeout"
-                    else ("error", failure or "the cell was not run")
-                )
-            elif r["status"] == "value":
-                status, detail = (
-                    ("error", "the answer is too large")
-                    if len(json.dumps(r["value"])) > MAX_VALUE_BYTES
-                    else verdict(call["checker"], r["value"])
+                status, detail = "error", failure or "the cell was not run"
+            elif r["status"] != "value":
+                status, detail = r["status"], r["detail"]
+            elif len(json.dumps(r["value"])) > MAX_VALUE_BYTES:
+                status, detail = "error", "the answer is too large"
+            elif changed := changed_inputs(
+                call, r["value"], (references or {}).get((cid, j))
+            ):
+                status = "wrong"
+                detail = (
+                    f"the exercise's inputs were changed ({', '.join(changed)}): "
+                    "compute the answer for the inputs as handed out"
                 )
             else:
-                status, detail = r["status"], r["detail"]
-            rows[(cid, j)] = [
-                str(path),
-                label or "",
-                call["checker"],
-                status,
-                " ".join(detail.split()),
-            ]
-    return list(rows.values())
+                status, detail = verdict(call["checker"], r["value"])
+            rows.append(
+                [
+                    str(path),
+                    label or "",
+                    call["checker"],
+                    status,
+                    " ".join(detail.split()),
+                ]
+            )
+    return rows
 
 
 def _read_pid(path):
@@ -555,16 +609,26 @@ def _read_pid(path):
     return None
 
 
-def grade(paths, book_dir="book", cell_timeout=300, total_timeout=1800, jobs=1):
+def grade(
+    paths, book_dir="book", cell_timeout=300, total_timeout=1800, jobs=1, reference=True
+):
     """Rows (without the header) for every submission, in the order given."""
     _grader()  # the grader's package and checkers, loaded before any submission runs
     plans = read_plans(paths, book_dir)
+    refs = (
+        reference_runs(plans, book_dir, cell_timeout, total_timeout)
+        if reference
+        else {}
+    )
+
+    def one(p):
+        entry = plans[str(p)]
+        source = None if isinstance(entry, Exception) else entry[0].metadata
+        source = (source or {}).get("assocmem", {}).get("source")
+        return grade_submission(p, entry, cell_timeout, total_timeout, refs.get(source))
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        per = pool.map(
-            lambda p: grade_submission(p, plans[str(p)], cell_timeout, total_timeout),
-            paths,
-        )
-        return [row for rows in per for row in rows]
+        return [row for rows in pool.map(one, paths) for row in rows]
 
 
 def main(argv=None):
@@ -585,6 +649,11 @@ def main(argv=None):
     parser.add_argument(
         "--jobs", type=int, default=1, help="submissions graded at the same time"
     )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="do not run the book's chapters to compare the exercises' inputs",
+    )
     parser.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--pid-file", type=Path, help=argparse.SUPPRESS)
@@ -600,7 +669,12 @@ def main(argv=None):
     if not args.submissions:
         parser.error('no submission given (make grade SUBMISSIONS="a.ipynb b.ipynb")')
     rows = grade(
-        args.submissions, args.book, args.cell_timeout, args.total_timeout, args.jobs
+        args.submissions,
+        args.book,
+        args.cell_timeout,
+        args.total_timeout,
+        args.jobs,
+        reference=not args.no_reference,
     )
     with (
         open(args.out, "w", newline="")
