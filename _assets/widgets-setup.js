@@ -26,3 +26,29 @@ window.addEventListener("load", function () {
     },
   };
 });
+
+// 3. Accessible names for slider handles. ipywidgets 8 draws a slider with noUiSlider, whose handle has
+//    role="slider" but no accessible name, and its readout is an editable box without a label: screen readers
+//    announce "slider" with no hint of what it sets. Name each handle and readout after the widget's
+//    description (the visible label), as soon as the widget manager adds them to the page.
+(function () {
+  function name(root) {
+    root.querySelectorAll(".widget-slider").forEach(function (w) {
+      var label = w.querySelector(".widget-label");
+      var text = label && label.textContent.trim();
+      if (!text) return;
+      w.querySelectorAll('[role="slider"]').forEach(function (h) {
+        if (!h.getAttribute("aria-label")) h.setAttribute("aria-label", text);
+      });
+      w.querySelectorAll(".widget-readout").forEach(function (r) {
+        if (!r.getAttribute("aria-label")) r.setAttribute("aria-label", text + " (value)");
+      });
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    setTimeout(function () { pending = false; name(document); }, 50);
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
