@@ -296,22 +296,17 @@ CHECKED = [
 ]
 
 
-def _answer_values(client, calls, index):
-    """The answers (first arguments) of a cell's check calls, read from the kernel as
-    JSON.
-    """
-    exprs = ", ".join(f"({c['args'][0]})" for c in calls if c["args"])
+def _check_values(client, call, index):
+    """The values of a check call's arguments, read from the kernel as JSON by the
+    grader's own encoder (tools/grade_kernel.py)."""
     probe = new_code_cell(
-        f"print('\\x1eANSWERS' + (lambda ns: exec({grade.KERNEL_DUMP!r}, ns) or "
-        f"ns['dump']([{exprs}], {{}}))({{}}))"
+        "print('\\x1eVALUES' + " + grade.capture_expression(call) + ")"
     )
     client.execute_cell(probe, index)
     text = "".join(
         o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream"
     )
-    return [
-        grade.decode(v) for v in json.loads(text.split("\x1eANSWERS", 1)[1])["args"]
-    ]
+    return json.loads(text.split("\x1eVALUES", 1)[1])
 
 
 def _plain_numbers(value, limit=10):
@@ -401,10 +396,13 @@ def test_stubs_fail_their_checks_and_no_answer_leaks(path):
                 cell, index
             )  # the solution: must pass, and sets the state for what follows
             if index in checked:
-                for v in _answer_values(
-                    client, nbtools.check_calls(cell.source), index
-                ):
-                    values += _plain_numbers(v)
+                for call in nbtools.check_calls(cell.source):
+                    value = _check_values(client, call, index)
+                    values += _plain_numbers(grade.decode(value["args"][0]))
+                    # the grader, given the solution's values, agrees with the book
+                    verdict = grade.verdict(call["checker"], value)
+                    if verdict[0] != "passed":
+                        failures.append(f"cell {index}: the grader says {verdict}")
             if index in related:  # every number a solution check prints
                 text = "".join(
                     o.get("text", "") + o.get("data", {}).get("text/plain", "")

@@ -58,7 +58,13 @@ def dump(args, kwargs):
                 for k, x in vars(v).items()
                 if isinstance(x, (int, float)) and not k.startswith("_")
             }
-            return {"__kind__": "module", "tensors": tensors, "attrs": attrs}
+            cls = type(v).__name__
+            return {
+                "__kind__": "module",
+                "class": cls,
+                "tensors": tensors,
+                "attrs": attrs,
+            }
         if callable(v):
             raise TypeError(
                 "function answers are graded by hand: "
