@@ -83,7 +83,12 @@ WEEKS = {
                 "                   targets=torch.arange(n_tokens) % 2)",
             ),
         ],
-        "by_hand": ["ex-ch4-bounds", "ex-ch4-helpful", "ex-ch4-sharpen", "ex-ch6-start"],
+        "by_hand": [
+            "ex-ch4-bounds",
+            "ex-ch4-helpful",
+            "ex-ch4-sharpen",
+            "ex-ch6-start",
+        ],
     },
 }
 
