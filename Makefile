@@ -66,9 +66,12 @@ lock:
 # -W -n --keep-going: any warning (a failing cell, a broken reference) fails the build, after listing them
 # all. Removing the previous output (and the generated API pages) first means a stale page can never
 # survive into a green build.
-book: $(STAMP) $(VENDOR)
+# Then tools/downloads.py (needs chromium): executed and student notebooks, chapter and book PDFs, the
+# download line on every chapter page, and the page-weight table of the execution-statistics page.
+book: $(STAMP) $(VENDOR) chromium
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/.jupyter_cache _build/screens book/api
 	$(TIMED) $(BIN)/jupyter-book build --all . -W -n --keep-going
+	$(TIMED) $(BIN)/python -m tools.downloads
 
 # MathJax, require.js and the widget manager from the npm registry (pinned, sha512-checked), so the book
 # renders offline (git-ignored; about 6 MB, 5 s). Re-vendored when the pins in the script change.
