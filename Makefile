@@ -120,7 +120,8 @@ chromium:
 # typeset, widgets rendered, no console error, no network request, no sideways-scrolling code, at most 3
 # visible asserts per chapter); screenshots in _build/screens/. Run after `make book`.
 browser: $(STAMP) chromium
-	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_offline.py tests/test_browser.py
+	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_offline.py tests/test_browser.py \
+		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py
 
 # Every chapter executes from a fresh kernel; --dist loadfile keeps a notebook's cells on one worker.
 notebooks: $(STAMP)
