@@ -60,17 +60,25 @@ def chapters(html_dir=HTML):
 
 def link_line(stem):
     """The download line of a chapter page (links relative to ``book/``)."""
-    links = [
-        (f"../_downloads/executed/{stem}.ipynb", "notebook (executed)", True),
-        (f"../_downloads/student/{stem}.ipynb", "student notebook", True),
-        (f"../_downloads/pdf/{stem}.pdf", "PDF (chapter)", False),
-        (f"../_downloads/pdf/{BOOK_PDF}", "PDF (book)", False),
+    links = [  # (href, text, file name of a download; None: open in the browser)
+        (
+            f"../_downloads/executed/{stem}.ipynb",
+            "notebook (executed)",
+            f"{stem}.ipynb",
+        ),
+        (
+            f"../_downloads/student/{stem}.ipynb",
+            "student notebook",
+            f"{stem}-student.ipynb",
+        ),
+        (f"../_downloads/pdf/{stem}.pdf", "PDF (chapter)", None),
+        (f"../_downloads/pdf/{BOOK_PDF}", "PDF (book)", None),
     ]
     parts = [
         f'<a class="reference download" href="{href}"'
-        + (f' download="{html.escape(Path(href).name)}"' if dl else "")
+        + (f' download="{html.escape(name)}"' if name else "")
         + f">{text}</a>"
-        for href, text, dl in links
+        for href, text, name in links
     ]
     return f"{MARK}Download: " + " · ".join(parts) + "</p>"
 
