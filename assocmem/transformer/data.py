@@ -180,45 +180,9 @@ def _run_chain(x0, maps):
     as (B, T, V) uint8.
 
     Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V
-    entries each.
-    Down-sweep: walk the tree from the root; a node's right half starts where its left
-    half's composed
-    map sends the node's start state. About log2(T) tensor operations each way, no loop
-    over positions.
-    """
-    B, T, V = maps.shape
-    n = 1 << (T - 1).bit_length()  # next power of two >= T
-    if n > T:  # pad with identity maps
-        ident = torch.arange(V, dtype=torch.uint8).expand(B, n - T, V)
-        maps = torch.cat([maps, ident], 1)  # (B, n, V)
-    levels = [maps]
-    while levels[-1].shape[1] > 1:
-        G = levels[-1]
-        levels.append(G[:, 1::2].gather(2, G[:, 0::2].long()))  # (second o first)(i)
-    starts = x0[:, None]  # (B, 1) state entering the root
-    for G in reversed(levels[:-1]):
-        mid = (
-            G[:, 0::2].gather(2, starts[..., None]).squeeze(2).long()
-        )  # (B, m) after the left half
-        starts = torch.stack([starts, mid], 2).flatten(1)  # (B, 2m)
-    if n > T:
-        return starts[:, : T + 1]  # x_T = (identity) start of pad
-    last = (
-        maps[:, T - 1].gather(1, starts[:, T - 1 : T]).long()
-    )  # (B, 1) x_T = f_{T-1}(x_{T-1})
-    return torch.cat([starts, last], 1)
-
-
-def _run_chain(x0, maps):
-    """Tokens x_0..x_T of the chain x_{t+1} = f_t(x_t), given x0 (B,) and the maps f_t
-    as (B, T, V) uint8.
-
-    Up-sweep: compose neighbouring maps pairwise, T/2 + T/4 + ... + 1 compositions of V
-    entries each.
-    Down-sweep: walk the tree from the root; a node's right half starts where its left
-    half's composed
-    map sends the node's start state. About log2(T) tensor operations each way, no loop
-    over positions.
+    entries each. Down-sweep: walk the tree from the root; a node's right half starts
+    where its left half's composed map sends the node's start state. About log2(T)
+    tensor operations each way, no loop over positions.
     """
     B, T, V = maps.shape
     n = 1 << (T - 1).bit_length()  # next power of two >= T
