@@ -66,8 +66,9 @@ async () => {
   const math = [...document.querySelectorAll('.math')];
   const visible = el => el.checkVisibility({checkOpacity: true,
                                             checkVisibilityCSS: true});
-  const firstLine = el => (el.textContent.split('\n').find(l => l.trim()) || '')
-                          .trim().slice(0, 80);
+  // the longest line of a block (the one that scrolls), shortened for the report
+  const longest = el => el.textContent.split('\n')
+    .reduce((a, b) => (b.length > a.length ? b : a), '').trim().slice(0, 100);
   // `assert` keywords (Pygments class "k") in the code cells a reader sees at load:
   // cells with folded input (hide-input) do not count.
   const lineOf = (cell, span) => {
@@ -85,7 +86,7 @@ async () => {
   const wide = [...document.querySelectorAll('pre')].filter(visible)
     .filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => ({kind: kind(p), overflow: p.scrollWidth - p.clientWidth,
-                line: firstLine(p)}));
+                line: longest(p)}));
   return {
     title: document.title,
     url: location.href,
