@@ -196,14 +196,20 @@ class Browser:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(f"{path.stem}.[0-9]*.png"):
             old.unlink()
+        # The whole page in one viewport: the sticky header and sidebars (100vh) are
+        # drawn once, in full, at the top, as a reader scrolling the page sees them.
+        self.page.set_viewport_size({"width": self.width, "height": h})
+        self.page.wait_for_timeout(300)
         written = []
-        for k, y in enumerate(range(0, h, TILE)):
-            out = (
-                path if k == 0 else path.with_name(f"{path.stem}.{k + 1}{path.suffix}")
-            )
-            clip = {"x": 0, "y": y, "width": self.width, "height": min(TILE, h - y)}
-            self.page.screenshot(path=out, full_page=True, clip=clip)
-            written.append(out)
+        try:
+            for k, y in enumerate(range(0, h, TILE)):
+                name = f"{path.stem}.{k + 1}{path.suffix}"
+                out = path if k == 0 else path.with_name(name)
+                clip = {"x": 0, "y": y, "width": self.width, "height": min(TILE, h - y)}
+                self.page.screenshot(path=out, clip=clip)
+                written.append(out)
+        finally:
+            self.page.set_viewport_size({"width": self.width, "height": self.height})
         return written
 
     def _close_page(self):
