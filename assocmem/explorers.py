@@ -4,20 +4,16 @@ A chapter writes one function ``draw(**params) -> matplotlib Figure`` and hands 
 both explorers:
 
 - :func:`static` renders ``draw`` for every point of a small grid when the chapter
-executes, puts the frames in
-  an ``ipywidgets.Stack`` and ties each slider to it with ``widgets.jslink``. The link
-  runs in the browser, so the
-  sliders move on the static HTML page with no kernel (Binder, Colab and a local kernel
-  show it too).
+  executes, puts the frames in an ``ipywidgets.Stack`` and ties each slider to it with
+  ``widgets.jslink``. The link runs in the browser, so the sliders move on the static
+  HTML page with no kernel (Binder, Colab and a local kernel show it too).
 - :func:`live` redraws ``draw`` through a running kernel, with every slider and the full
-ranges.
+  ranges.
 
 Both explorers draw with the same function, so a precomputed frame is exactly the figure
-the live explorer draws
-for the same values. Each frame is an ``<img>`` with alt text that states its
-parameters, and carries them in a
-``data-params`` attribute (``"d=16;N=100"``) that the browser test compares with the
-slider readouts.
+the live explorer draws for the same values. Each frame is an ``<img>`` with alt text
+that states its parameters, and carries them in a ``data-params`` attribute
+(``"d=16;N=100"``) that the browser test compares with the slider readouts.
 """
 
 import base64

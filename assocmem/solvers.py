@@ -2,27 +2,21 @@
 for M = 2.
 
 When no memory classifies every token with a positive margin (under-parameterized, N >
-d), the loss
-is strictly convex on the span of the u_y e_x^T and its minimizer W* is finite. Newton's
-method with
-the closed-form gradient and Hessian and a backtracking line search reaches it to
-machine precision in
-a few dozen steps, where GD would need thousands. Both solvers share one engine
-(``_newton``) and one
-result type (``CEMinimum``):
+d), the loss is strictly convex on the span of the u_y e_x^T and its minimizer W* is
+finite. Newton's method with the closed-form gradient and Hessian and a backtracking
+line search reaches it to machine precision in a few dozen steps, where GD would need
+thousands. Both solvers share one engine (``_newton``) and one result type
+(``CEMinimum``):
 
 - ``minimize_loss(task)`` works on W (d^2 coordinates, one task). The Hessian is
-singular along
-  directions that change no score; the minimum-norm Newton step ignores them.
+  singular along directions that change no score; the minimum-norm Newton step ignores
+  them.
 - ``ce_minimizer(V, p)`` works on gamma (d coordinates) for a batch of two-output tasks,
-where
-  L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) (see ``zero_one``).
+  where L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)) (see ``zero_one``).
 
 A task is *separable* when some iterate classifies every token (all margins > 0): then
-the loss has
-no finite minimizer (its infimum 0 is only approached as ||W|| grows). Both solvers stop
-there and
-report ``separable=True``; they never raise for it.
+the loss has no finite minimizer (its infimum 0 is only approached as ||W|| grows). Both
+solvers stop there and report ``separable=True``; they never raise for it.
 """
 
 from dataclasses import dataclass

@@ -3,33 +3,27 @@ minimizer it is compared with.
 
 With M = 2 outputs every margin is linear in one vector of R^d (``plane.py``),
 
-    m(x) = <gamma, v_x>,    gamma = W^T (u_1 - u_2),    v_x = s_x e_x,    s_x = +1 if
-    f*(x) = 0 else -1,
+    m(x) = <gamma, v_x>,    gamma = W^T (u_1 - u_2),
+    v_x = s_x e_x,    s_x = +1 if f*(x) = 0 else -1,
 
 so the 0-1 loss L01 = sum_x p(x) 1{m(x) <= 0} depends only on the *direction* of gamma
-(gamma = 0 gets every
-token wrong). It is constant on each open cone of the arrangement of hyperplanes
-{<gamma, v_x> = 0} and never
-smaller on a hyperplane, where the ties count as errors. So min L01 is the smallest loss
-over the cones:
+(gamma = 0 gets every token wrong). It is constant on each open cone of the arrangement
+of hyperplanes {<gamma, v_x> = 0} and never smaller on a hyperplane, where the ties
+count as errors. So min L01 is the smallest loss over the cones:
 
 - d = 2: the cones are the (at most 2N) angular sectors between the lines orthogonal to
-the e_x; ``sectors``
-  lists them and ``optimum`` takes the best one. This is exact.
+  the e_x; ``sectors`` lists them and ``optimum`` takes the best one. This is exact.
 - d > 2: ``optimum`` walks the extreme rays of the cones (each the intersection of d - 1
-hyperplanes) and steps
-  off every ray into each of its 2^(d-1) neighbouring cones. Every cone of a pointed
-  arrangement has an extreme
-  ray, so this is exact for embeddings in general position (true with probability 1 for
-  random embeddings).
+  hyperplanes) and steps off every ray into each of its 2^(d-1) neighbouring cones.
+  Every cone of a pointed arrangement has an extreme ray, so this is exact for
+  embeddings in general position (true with probability 1 for random embeddings).
   Whatever happens, the loss returned is that of an explicit gamma: an upper bound on
   min L01.
 
 ``ce_minimizer`` finds the cross-entropy minimizer of many tasks at once by damped
-Newton in these coordinates,
-L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>)); ``solvers.minimize_loss`` does the
-same for one task in W.
-Shapes: V (..., N, d), p (..., N); leading dimensions are batches of tasks.
+Newton in these coordinates, L(gamma) = sum_x p(x) log(1 + exp(-<gamma, v_x>));
+``solvers.minimize_loss`` does the same for one task in W. Shapes: V (..., N, d), p
+(..., N); leading dimensions are batches of tasks.
 """
 
 import itertools
