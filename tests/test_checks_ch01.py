@@ -52,6 +52,7 @@ def test_hebbian_memory_accepts_the_sum_of_outer_products(capsys):
         (lambda: U.T @ E[:3], "not with U\\[x\\]"),
         (lambda: torch.zeros(4, 4), "expected a \\(d, d\\)"),
         (lambda: None, "no answer yet"),
+        (lambda: torch.ones(5, 5), "wrong values"),  # N > M: a hint, not a shape crash
     ],
 )
 def test_hebbian_memory_hints(make, hint):

@@ -105,27 +105,26 @@ def hebbian_memory(answer, E, U, targets):
     W = as_answer("W", answer)
     if W.shape != (d, d):
         raise CheckError(
-            f"W: expected a (d, d) = ({d}, {d}) matrix, got {tuple(W.shape)}. A sum of "
-            "outer "
-            "products u e^T of two d-vectors is d x d."
+            f"W: expected a (d, d) = ({d}, {d}) matrix, got {tuple(W.shape)}. "
+            "A sum of outer products u e^T of two d-vectors is d x d."
         )
     expected = U[targets].T @ E  # sum_x u_{f*(x)} e_x^T
     if close(W, expected):
         return passed("Hebbian memory")
     if close(W, expected.T):
         raise CheckError(
-            "W: you built sum_x e_x u_{f*(x)}^T, the transpose. The score is u_y^T W "
-            "e_x, so W "
-            "maps input embeddings to output embeddings: W = sum_x u_{f*(x)} e_x^T."
+            "W: you built sum_x e_x u_{f*(x)}^T, the transpose. The score is "
+            "u_y^T W e_x, so W maps input embeddings to output embeddings: "
+            "W = sum_x u_{f*(x)} e_x^T."
         )
-    if close(W, U.T @ E[: U.shape[0]]) or close(W, U[: E.shape[0]].T @ E):
+    n = min(E.shape[0], U.shape[0])  # e_x paired with U[x] instead of U[targets[x]]
+    if close(W, U[:n].T @ E[:n]):
         raise CheckError(
-            "W: pair each e_x with the output embedding of ITS target, u_{f*(x)} = "
-            "U[targets[x]], "
-            "not with U[x]."
+            "W: pair each e_x with the output embedding of ITS target, "
+            "u_{f*(x)} = U[targets[x]], not with U[x]."
         )
     raise CheckError(
-        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) over "
-        "x, "
+        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) "
+        "over x, "
         "or write it as one product U[targets].T @ E."
     )
