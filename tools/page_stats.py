@@ -158,26 +158,27 @@ def table(stats, budget_bytes):
     """The statistics as an HTML table (rows in the order of ``stats``)."""
     head = [
         "Chapter",
-        "Page: HTML and its images",
+        "Page (MB)",
         "Explorer frames",
-        "of which frames",
-        "Shared files",
-        "First visit in all",
-        "First figure",
-        "Explorers shown",
+        "Frames (MB)",
+        "Shared (MB)",
+        "First visit (MB)",
+        "First figure (s)",
+        "Explorers shown (s)",
     ]
     rows = []
     for s in stats:
         ready = s["explorers_ready_ms"]
+        label = s["page"][:-5].replace("_", " ")
         cells = [
-            f'<a href="{html.escape(s["page"])}">{html.escape(s["page"][:-5])}</a>',
-            _mb(s["own_bytes"]),
+            f'<a href="{html.escape(s["page"])}">{html.escape(label)}</a>',
+            f"{s['own_bytes'] / 1e6:.2f}",
             str(s["explorer_frames"]),
-            _mb(s["explorer_frame_bytes"]),
-            _mb(s["shared_bytes"]),
-            _mb(s["weight_bytes"]),
-            f"{s['first_figure_ms'] / 1000:.2f} s",
-            "n/a" if ready is None else f"{ready / 1000:.2f} s",
+            f"{s['explorer_frame_bytes'] / 1e6:.2f}",
+            f"{s['shared_bytes'] / 1e6:.2f}",
+            f"{s['weight_bytes'] / 1e6:.2f}",
+            f"{s['first_figure_ms'] / 1000:.2f}",
+            "n/a" if ready is None else f"{ready / 1000:.2f}",
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     over = [s["page"] for s in stats if s["own_bytes"] > budget_bytes]
@@ -187,8 +188,10 @@ def table(stats, budget_bytes):
         if not over
         else f"Over the budget of {_mb(budget_bytes)}: {', '.join(over)}."
     )
-    note += (
-        " The shared files (theme scripts and icon fonts, MathJax, the widget "
+    note = (
+        "Page: the HTML and its images (the explorer frames are in the HTML). "
+        + note
+        + " The shared files (theme scripts and icon fonts, MathJax, the widget "
         "manager, the search index) are the same for every page and loaded once."
     )
     return (
