@@ -275,8 +275,10 @@ def regime_map(here=None, ax=None):
     ax.set_xticks([0.5, 1.5], ["small step η", "large step η"])
     ax.set_yticks(
         [0.5, 1.5],
-        ["under-parameterized\n(not every association fits)",
-         "over-parameterized\n(every association fits)"],
+        [
+            "under-parameterized\n(not every association fits)",
+            "over-parameterized\n(every association fits)",
+        ],
     )
     ax.tick_params(length=0)
     ax.grid(False)
