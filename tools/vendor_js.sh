@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Vendor the browser assets the book needs offline (ecosystem notes §2.5, trap P7) into _vendor/:
+# Vendor the browser assets the book needs offline (without them the pages show raw TeX and no widgets offline) into _vendor/:
 #   MathJax 3.2.2 (Apache-2.0), @jupyter-widgets/html-manager 1.0.15 (BSD-3), require.js 2.3.8 (MIT).
 # Tarballs come from the npm registry via `npm pack` (no dependency tree: the files we use are self-contained
 # bundles) and must match the sha512 integrity pinned below. Only the subset the pages load is kept (~6 MB).
-# _vendor/ must NOT be called _static/: jupyter-book 1 injects every .js under _static into every page (trap P6).
+# _vendor/ must NOT be called _static/: jupyter-book 1 injects every .js under _static into every page.
 # Usage: tools/vendor_js.sh [DEST]   (default DEST=_vendor; idempotent; rerun after editing the pins)
 set -euo pipefail
 cd "$(dirname "$0")/.."
