@@ -128,7 +128,7 @@ notebooks: $(STAMP)
 	$(TIMED) $(PYTEST) --nbval-lax -n 2 --dist loadfile book
 
 # In this order (browser needs the book just built).
-test: lint unit notebooks student-test book browser
+test: lint unit notebooks student-test book student-book browser
 
 mutation: $(STAMP)
 	$(BIN)/python -m tools.mutation_check
