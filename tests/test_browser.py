@@ -21,25 +21,6 @@ from tools import browser, site
 pytestmark = pytest.mark.integration
 
 MAX_VISIBLE_ASSERTS = 3
-# Chapters whose printed check lines were still wider than the 1280 px code box in the
-# build of 2026-12-01 11:13 UTC (commit 27f591d). Expected to fail until their outputs
-# are wrapped; strict=False, so a fixed chapter passes (XPASS) and can leave this list.
-WIDE_OUTPUTS = {
-    "03_log_margins",
-    "04_interference",
-    "07_transformer",
-    "08_what_it_means",
-}
-
-
-def _sideways_params():
-    mark = pytest.mark.xfail(
-        strict=False, reason="printed output lines wider than the code box at 1280 px"
-    )
-    return [
-        pytest.param(p, marks=mark) if p.stem in WIDE_OUTPUTS else p
-        for p in site.chapter_pages()
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +92,7 @@ def test_chapter_shows_at_most_3_asserts(load, page):
     )
 
 
-@pytest.mark.parametrize("page", _sideways_params(), ids=site.page_id)
+@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
 def test_chapter_code_does_not_scroll_sideways(load, page):
     """At 1280 px, no visible code block (input, output, text) is wider than its box."""
     wide = load(page)["wide_code"]
