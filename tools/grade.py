@@ -171,6 +171,22 @@ class KernelDied(Exception):
     pass
 
 
+def _next_msg(get, deadline, km):
+    """The next message of a channel (``kc.get_iopub_msg`` or ``kc.get_shell_msg``),
+    polled in 0.2 s slices. Raises CellTimeout past the deadline, KernelDied when the
+    kernel is gone."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CellTimeout
+        if not km.is_alive():
+            raise KernelDied
+        try:
+            return get(timeout=min(0.2, remaining))
+        except queue.Empty:
+            continue
+
+
 def _execute(km, kc, code, timeout, user_expressions=None):
     """Run code in the kernel: (reply content, error "Name: value" or None). Raises
     CellTimeout, KernelDied.
@@ -184,15 +200,7 @@ def _execute(km, kc, code, timeout, user_expressions=None):
     )
     deadline, error, idle = time.monotonic() + timeout, None, False
     while not idle:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise CellTimeout
-        if not km.is_alive():
-            raise KernelDied
-        try:
-            msg = kc.get_iopub_msg(timeout=min(0.2, remaining))
-        except queue.Empty:
-            continue
+        msg = _next_msg(kc.get_iopub_msg, deadline, km)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
@@ -200,15 +208,7 @@ def _execute(km, kc, code, timeout, user_expressions=None):
             error = f"{content['ename']}: {content['evalue']}"
         idle = kind == "status" and content["execution_state"] == "idle"
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise CellTimeout
-        if not km.is_alive():
-            raise KernelDied
-        try:
-            reply = kc.get_shell_msg(timeout=min(0.2, remaining))
-        except queue.Empty:
-            continue
+        reply = _next_msg(kc.get_shell_msg, deadline, km)
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply["content"], error
 
