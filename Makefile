@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh machine:
-#   make book   create .venv if missing, install from the lock, build the HTML book into _build/html
+#   make book   create .venv if missing, install from the lock, execute every chapter once (nbval), build
+#               the HTML book from those executions into _build/html
 #   make test   create .venv if missing, install from the lock, run every test, in this order: lint, unit
-#               tests and doctests, every chapter (nbval), the student edition, the strict book build,
-#               then the built pages offline and in headless Chromium
+#               tests and doctests, every chapter (nbval, executed once), the student edition, the strict
+#               book build from those executions, then the built pages offline and in headless Chromium
 # Other targets: make help.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,6 +18,8 @@ PIP := $(BIN)/pip install -q --disable-pip-version-check
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 # What ruff lints and checks the formatting of (it reads .ipynb natively; config in pyproject.toml).
 LINTED := assocmem tools tests benchmarks book
+# The notebooks as `make notebooks` executed them, for the book build.
+RECORDED := _build/executed
 # tiny tensors run faster on one thread; also keeps two notebook workers from fighting over 2 cores
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
@@ -62,15 +65,19 @@ lock:
 	  "$$tmp/venv/bin/pip" freeze --exclude-editable; } > requirements.lock.new; \
 	mv requirements.lock.new requirements.lock
 
-# --all: re-read every page, so every notebook executes again (execute_notebooks: force in _config.yml).
-# -W -n --keep-going: any warning (a failing cell, a broken reference) fails the build, after listing them
-# all. Removing the previous output (and the generated API pages) first means a stale page can never
-# survive into a green build.
+# The chapters come executed from `make notebooks` (nbval, one fresh kernel per notebook): their outputs
+# and widget state go into the jupyter-cache the build reads (tools/nbval_record.py), so no chapter
+# executes twice. The cache is emptied and refilled from this run's recordings every time.
+# --all: re-read every page. -W -n --keep-going: any warning (a broken reference, a notebook missing from
+# the cache) fails the build, after listing them all. Removing the previous output (and the generated API
+# pages) first means a stale page can never survive into a green build.
 # Then tools/downloads.py (needs chromium): executed and student notebooks, chapter and book PDFs, the
 # download line on every chapter page, and the page-weight table of the execution-statistics page.
-book: $(STAMP) $(VENDOR) chromium
+book: $(STAMP) $(VENDOR) chromium notebooks
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/.jupyter_cache _build/screens book/api
-	$(TIMED) $(BIN)/jupyter-book build --all . -W -n --keep-going
+	$(BIN)/python -m tools.nbval_record $(RECORDED) _build/.jupyter_cache
+	$(TIMED) $(BIN)/jupyter-book build --all . -W -n --keep-going 2>&1 | tee _build/book.log
+	! grep -n "Executing notebook" _build/book.log  # myst-nb's words when the cache misses
 	$(TIMED) $(BIN)/python -m tools.downloads
 
 # MathJax, require.js and the widget manager from the npm registry (pinned, sha512-checked), so the book
@@ -124,8 +131,11 @@ browser: $(STAMP) chromium
 		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py
 
 # Every chapter executes from a fresh kernel; --dist loadfile keeps a notebook's cells on one worker.
+# What nbval executed is kept in $(RECORDED) for the book build (tools/nbval_record.py).
 notebooks: $(STAMP)
-	$(TIMED) $(PYTEST) --nbval-lax -n 2 --dist loadfile book
+	rm -rf $(RECORDED)
+	$(TIMED) $(PYTEST) -p tools.nbval_record --nbval-record $(RECORDED) --nbval-lax -n 2 \
+		--dist loadfile book tests/test_nbval_record.py
 
 # In this order (browser needs the book just built).
 test: lint unit notebooks student-test book student-book browser
