@@ -405,8 +405,8 @@ def keep_generated_pages(app, config):
 
 
 def setup(app):
-    # The build executes every chapter with nbclient: wait for replies in slices, so a
-    # lost asyncio wake-up costs half a second, not a cell timeout (see kernel_wait).
+    # A build that executes a notebook (a cache miss) uses nbclient: wait for replies in
+    # slices, so a lost asyncio wake-up costs half a second, not a cell timeout.
     kernel_wait.install()
     app.connect("config-inited", keep_generated_pages, priority=900)
     app.add_directive("chapter-times", ChapterTimes)
