@@ -246,7 +246,3 @@ def test_function_answers_are_not_sent(graded):
     exec(grade.KERNEL_DUMP, ns)
     with pytest.raises(TypeError, match="graded by hand"):
         ns["dump"]([lambda x: x], {})
-
-
-def test_grading_is_fast(graded):
-    assert graded[2] < 120, f"grading 9 small submissions took {graded[2]:.0f} s"
