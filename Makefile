@@ -41,10 +41,12 @@ help:
 	@echo "make mutation  break the package on purpose; the unit tests must notice"
 
 # (Re)install whenever the lock or the package metadata change. The lock pins every distribution,
-# so the package itself goes in without dependency resolution (--no-deps).
+# so the package itself goes in without dependency resolution (--no-deps). --no-compile: Python compiles
+# each module the first time it is imported instead of pip compiling all of them up front (most of
+# torch's are never imported).
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(TIMED) $(PIP) -r requirements.lock
+	$(TIMED) $(PIP) --no-compile -r requirements.lock
 	$(PIP) --no-deps --no-build-isolation -e .
 	touch $@
 
