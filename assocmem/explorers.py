@@ -10,10 +10,12 @@ both explorers:
 - :func:`live` redraws ``draw`` through a running kernel, with every slider and the full
   ranges.
 
-Both explorers draw with the same function, so a precomputed frame is exactly the figure
-the live explorer draws for the same values. Each frame is an ``<img>`` with alt text
-that states its parameters, and carries them in a ``data-params`` attribute
-(``"d=16;N=100"``) that the browser test compares with the slider readouts.
+Both explorers draw with the same function and turn its figure into a PNG with the same
+:func:`render_png`, so a precomputed frame is exactly the image the live explorer shows
+for the same values (give both the same ``dpi`` and ``tight``). Each frame is an
+``<img>`` with alt text that states its parameters, and carries them in a
+``data-params`` attribute (``"d=16;N=100"``) that the browser test compares with the
+slider readouts.
 """
 
 import base64
@@ -23,7 +25,7 @@ import itertools
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import display
+from IPython.display import Image, display
 
 STATIC_NOTE = (
     "<b>Precomputed explorer.</b> {n} frames were drawn when this page was built; the "
@@ -78,7 +80,14 @@ def _check_grid(grid, initial):
     return {name: initial.get(name, values[0]) for name, values in grid.items()}
 
 
-def render_png(fig, dpi=80):
+def _check_render(dpi, tight):
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
+        raise ValueError(f"dpi must be a positive int, got {dpi!r}")
+    if not isinstance(tight, bool):
+        raise TypeError(f"tight must be True or False, got {tight!r}")
+
+
+def render_png(fig, dpi=80, tight=True):
     """The figure as PNG bytes (the figure is closed).
 
     Parameters
@@ -87,6 +96,10 @@ def render_png(fig, dpi=80):
         The figure.
     dpi : int
         Resolution.
+    tight : bool
+        Crop the image to what is drawn (``bbox_inches="tight"``). That costs a second
+        layout pass, about 40 % of the time; a figure whose margins are set to fit its
+        labels (``subplots_adjust``) can pass False and keep its whole canvas.
 
     Returns
     -------
@@ -94,16 +107,15 @@ def render_png(fig, dpi=80):
     """
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
-        raise ValueError(f"dpi must be a positive int, got {dpi!r}")
+    _check_render(dpi, tight)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
     return buf.getvalue()
 
 
-def _frame(draw, params, alt, dpi):
-    png = render_png(draw(**params), dpi=dpi)
+def _frame(draw, params, alt, dpi, tight):
+    png = render_png(draw(**params), dpi=dpi, tight=tight)
     tag = ";".join(f"{k}={_label(v)}" for k, v in params.items())
     text = alt.format(**params) if alt else f"Figure for {tag.replace(';', ', ')}"
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -113,7 +125,7 @@ def _frame(draw, params, alt, dpi):
     )
 
 
-def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
+def static(draw, grid, initial=None, alt=None, labels=None, dpi=80, tight=True):
     """A kernel-free explorer: every frame of ``grid`` precomputed, sliders linked in
     the browser.
 
@@ -133,6 +145,8 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
         Slider label per parameter (default: the parameter's name).
     dpi : int
         Resolution of the frames (80 keeps a frame near 25 kB).
+    tight : bool
+        Crop each frame to what is drawn (see :func:`render_png`).
 
     Returns
     -------
@@ -143,6 +157,7 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
         raise TypeError(
             f"draw must be a function returning a Figure, got {type(draw).__name__}"
         )
+    _check_render(dpi, tight)
     start = _check_grid(grid, initial)
     names = list(grid)
     labels = dict(labels or {})
@@ -160,7 +175,7 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
         )
     index0 = [list(grid[n]).index(start[n]) for n in names]
     if len(names) == 1:
-        frames = [_frame(draw, {names[0]: v}, alt, dpi) for v in grid[names[0]]]
+        frames = [_frame(draw, {names[0]: v}, alt, dpi, tight) for v in grid[names[0]]]
         stack = widgets.Stack(frames, selected_index=index0[0])
         widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
         n_frames = len(frames)
@@ -168,7 +183,7 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
         inner = []
         for a in grid[names[0]]:
             frames = [
-                _frame(draw, {names[0]: a, names[1]: b}, alt, dpi)
+                _frame(draw, {names[0]: a, names[1]: b}, alt, dpi, tight)
                 for b in grid[names[1]]
             ]
             inner.append(widgets.Stack(frames, selected_index=index0[1]))
@@ -183,13 +198,22 @@ def static(draw, grid, initial=None, alt=None, labels=None, dpi=80):
     return box
 
 
-def live(draw, **controls):
+def live(draw, dpi=None, tight=True, **controls):
     """A kernel explorer: ``draw`` is called again whenever a control moves.
+
+    The figure is shown as the PNG that :func:`render_png` makes of it, so with the
+    ``dpi`` and ``tight`` given to :func:`static` the live image of a grid point is the
+    precomputed frame.
 
     Parameters
     ----------
     draw : callable
         The same drawing function as for :func:`static`.
+    dpi : int, optional
+        Resolution, as for :func:`static` (default: the figure's own, as the notebook's
+        inline display uses).
+    tight : bool
+        Crop to what is drawn, as for :func:`static`.
     **controls : ipywidgets widgets
         One widget per parameter of ``draw`` (sliders, dropdowns), keyed by the
         parameter's name.
@@ -209,10 +233,12 @@ def live(draw, **controls):
                 f"control {name!r} must be an ipywidgets control, got {control!r}"
             )
 
+    _check_render(80 if dpi is None else dpi, tight)
+
     def show(**params):
         fig = draw(**params)
-        display(fig)
-        plt.close(fig)
+        png = render_png(fig, dpi=round(fig.dpi) if dpi is None else dpi, tight=tight)
+        display(Image(data=png))
 
     out = widgets.interactive_output(show, controls)
     box = widgets.VBox([widgets.HTML(LIVE_NOTE), *controls.values(), out])
