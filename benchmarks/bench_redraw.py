@@ -2,12 +2,13 @@
 
 For every chapter whose code calls ``explorers.live(draw, ...)``, the chapter is
 executed top to bottom in a fresh kernel (nbclient, one thread). A first cell, added
-before the chapter's own, records every ``(draw, controls)`` pair the chapter hands to
-``assocmem.explorers.live`` (and then calls the real ``live``, so the chapter runs as
-usual). After the chapter's last cell, in the same kernel, the script times one slider
-move the way ``live`` shows it: ``fig = draw(**params)``, the figure formatted by the
-kernel's display formatter (what ``display(fig)`` sends: the inline backend's PNG), and
-``plt.close(fig)``.
+before the chapter's own, records each call of ``assocmem.explorers.live``: its
+controls, its other arguments, and the callback that ``live`` hands to
+``ipywidgets.interactive_output`` (the function that runs when a slider moves), and it
+gives ``live`` a wrapper of ``draw`` that times each call. The chapter then runs as
+usual. After its last cell, in the same kernel, the script calls that callback: it
+draws, renders the figure to PNG and displays it exactly as ``live`` does, except that
+``display`` only formats the image (what the kernel would send) and sends nothing.
 
 Slider values come from the live controls: the chapter's starting values, then each
 control in turn moved to ``--values`` values spread over its range (numeric sliders:
@@ -18,15 +19,15 @@ what a reader waits for), then ``--repeats`` more calls. The chapter has already
 its start point (and, with a cache, its static explorer's grid) when it executed, as it
 has for a reader in a running notebook, so those points are warm on their first call.
 
-The baseline, measured in the same run and interleaved with the draws: an empty figure
-of the size and dpi of the chapter's figure, printed to PNG with the arguments the
-inline backend uses (IPython's formatter skips a figure without axes, so the baseline
-calls ``fig.canvas.print_figure`` with them itself) and closed: the floor matplotlib
-alone costs. Per chapter the script prints the median and maximum of
-the first calls and of the repeated calls, the ratio of the first-call median to the
-baseline median, the median CPU time of the kernel on first calls, and whether every
-first call met the redraw budget of 0.15 s. Wall times depend on the machine's load:
-the load average is printed at the start and the end. Run from the repository root:
+The baseline, measured in the same run and interleaved with the draws: the same
+callback with ``draw`` replaced by an empty figure of the size and dpi of the chapter's
+figure, so it is rendered, displayed and closed exactly the same way (the floor
+matplotlib alone costs). Per chapter the script prints the median and maximum of the
+first calls (wall time and the kernel's CPU time), the medians of the repeated calls,
+the baseline, the ratio of first-call to baseline CPU medians, the share of a first
+call spent outside ``draw`` (rendering), and whether every first call met the redraw
+budget of 0.15 s. Wall times depend on the machine's load: the load average is printed
+at the start and the end. Run from the repository root:
 
     .venv/bin/python benchmarks/bench_redraw.py [--chapters 3 7] [--repeats 3]
 """
@@ -50,17 +51,51 @@ BUDGET_S = 0.15
 LIVE_CALL = re.compile(r"\bexplorers\.live\(")
 MARK = "BENCH_REDRAW_RESULT "
 
-# Runs before the chapter's first cell: remember what the chapter gives live().
+# Runs before the chapter's first cell. Every call of explorers.live is recorded: the
+# controls, the other arguments (dpi, tight), and the callback ``show`` that live hands
+# to ipywidgets.interactive_output, which is what runs when a slider moves. live gets a
+# wrapper of ``draw`` that times each call and, when asked, returns an empty figure of
+# the size and dpi of the last real one (the baseline, shown by the same ``show``).
 RECORD = """\
+import functools as _bench_functools
+import time as _bench_time
+
+import matplotlib.pyplot as _bench_plt
+
 import assocmem.explorers as _bench_explorers
 
 _bench_live = []
 _bench_real_live = _bench_explorers.live
+_bench_real_output = _bench_explorers.widgets.interactive_output
 
 
-def _bench_recording_live(draw, **controls):
-    _bench_live.append((draw, controls))
-    return _bench_real_live(draw, **controls)
+def _bench_recording_live(draw, *args, **kwargs):
+    entry = {"name": getattr(draw, "__name__", repr(draw)), "blank": False}
+
+    @_bench_functools.wraps(draw)
+    def timed(**params):
+        if entry["blank"]:
+            return _bench_plt.figure(figsize=entry["figsize"], dpi=entry["dpi"])
+        t0 = _bench_time.perf_counter()
+        fig = draw(**params)
+        entry["draw_s"] = _bench_time.perf_counter() - t0
+        entry["figsize"], entry["dpi"] = tuple(fig.get_size_inches()), fig.dpi
+        return fig
+
+    def capture(show, controls):
+        entry["show"], entry["controls"] = show, dict(controls)
+        return _bench_real_output(show, controls)
+
+    _bench_explorers.widgets.interactive_output = capture
+    try:
+        box = _bench_real_live(timed, *args, **kwargs)
+    finally:
+        _bench_explorers.widgets.interactive_output = _bench_real_output
+    entry["options"] = {
+        k: v for k, v in kwargs.items() if k not in entry.get("controls", {})
+    }
+    _bench_live.append(entry)
+    return box
 
 
 _bench_explorers.live = _bench_recording_live
@@ -68,7 +103,6 @@ _bench_explorers.live = _bench_recording_live
 
 # Runs after the chapter's last cell, in the same kernel. CONFIG is filled in.
 TIME = """\
-import io as _io
 import json as _json
 import os as _os
 import sys as _sys
@@ -78,12 +112,19 @@ import ipywidgets as _widgets
 import matplotlib.pyplot as _plt
 import numpy as _np
 from IPython import get_ipython as _get_ipython
-from matplotlib_inline.config import InlineBackend as _InlineBackend
 
 import assocmem as _assocmem
 
 _bench_config = _json.loads(CONFIG)
 _bench_format = _get_ipython().display_formatter.format
+_bench_real_display = _bench_explorers.display
+
+
+def _bench_display(obj):
+    # what display(obj) computes (the formatted image), without sending it
+    data, _ = _bench_format(obj)
+    if "image/png" not in data:
+        raise RuntimeError(f"live showed no PNG: {sorted(data)}")
 
 
 def _bench_values(control, k):
@@ -117,96 +158,68 @@ def _bench_points(controls, k):
     return points
 
 
-_bench_inline = _InlineBackend.instance()
-if set(_bench_inline.figure_formats) != {"png"}:
-    raise RuntimeError(f"inline figure formats {_bench_inline.figure_formats}")
-
-
-def _bench_print_empty(fig):
-    # IPython's print_figure returns nothing for a figure without axes, so the
-    # baseline calls the canvas with the keyword arguments print_figure would pass
-    kw = {
-        "format": "png",
-        "facecolor": fig.get_facecolor(),
-        "edgecolor": fig.get_edgecolor(),
-        "dpi": fig.dpi,
-        "bbox_inches": "tight",
-    }
-    kw.update(_bench_inline.print_figure_kwargs)
-    buf = _io.BytesIO()
-    fig.canvas.print_figure(buf, **kw)
-    return {"image/png": buf.getvalue()}
-
-
-def _bench_show(make, empty=False):
-    # one redraw as live() shows it; returns (wall s, cpu s, draw-only wall s, size)
+def _bench_move(entry, params, blank=False):
+    # one slider move: live's own callback; returns wall s, cpu s, draw s, leaks
+    entry["blank"], entry["draw_s"] = blank, 0.0
     w0, c0 = _time.perf_counter(), _time.process_time()
-    fig = make()
-    w1 = _time.perf_counter()
-    data = _bench_print_empty(fig) if empty else _bench_format(fig)[0]
-    _plt.close(fig)
-    w2, c2 = _time.perf_counter(), _time.process_time()
-    if "image/png" not in data:
-        raise RuntimeError(f"the display formatter gave no PNG: {sorted(data)}")
+    entry["show"](**params)
+    w1, c1 = _time.perf_counter(), _time.process_time()
+    entry["blank"] = False
     leaked = _plt.get_fignums()
     if leaked:
         _plt.close("all")
-    size = (tuple(fig.get_size_inches()), fig.dpi)
-    return w2 - w0, c2 - c0, w1 - w0, size, len(leaked)
+    return {"wall": w1 - w0, "cpu": c1 - c0, "draw": entry["draw_s"]}, len(leaked)
 
 
-def _bench_run(draw, controls, k, repeats):
-    points = _bench_points(controls, k)
+def _bench_run(entry, k, repeats):
     first, repeat, base, leaks = [], [], [], 0
-    size = None
-
-    def blank():
-        return _plt.figure(figsize=size[0], dpi=size[1])
-
-    for p in points:
-        w, c, d, size_p, leak = _bench_show(lambda: draw(**p))
-        size = size or size_p
+    for p in _bench_points(entry["controls"], k):
+        t, leak = _bench_move(entry, p)
+        first.append(dict(t, params=p))
+        base.append(_bench_move(entry, p, blank=True)[0])
         leaks += leak
-        first.append({"params": p, "wall": w, "cpu": c, "draw": d})
-        base.append(_bench_show(blank, empty=True)[:2])
         for _ in range(repeats):
-            w, c, d, _s, leak = _bench_show(lambda: draw(**p))
+            t, leak = _bench_move(entry, p)
+            repeat.append(t)
+            base.append(_bench_move(entry, p, blank=True)[0])
             leaks += leak
-            repeat.append({"wall": w, "cpu": c, "draw": d})
-            base.append(_bench_show(blank, empty=True)[:2])
     return {
-        "draw": getattr(draw, "__name__", repr(draw)),
-        "controls": list(controls),
-        "figsize": list(size[0]),
-        "dpi": size[1],
+        "draw": entry["name"],
+        "controls": list(entry["controls"]),
+        "options": {k: repr(v) for k, v in entry["options"].items()},
+        "figsize": list(entry["figsize"]),
+        "dpi": entry["dpi"],
         "first": first,
         "repeat": repeat,
-        "baseline": [{"wall": w, "cpu": c} for w, c in base],
+        "baseline": base,
         "leaked_figures": leaks,
     }
 
 
-_bench_out = {
-    "python": _sys.executable,
-    "assocmem": _assocmem.__file__,
-    "omp_threads": _os.environ.get("OMP_NUM_THREADS"),
-    "print_figure_kwargs": dict(_bench_inline.print_figure_kwargs),
-    "explorers": [
-        _bench_run(draw, controls, _bench_config["values"], _bench_config["repeats"])
-        for draw, controls in _bench_live
-    ],
-}
+_bench_explorers.display = _bench_display
+try:
+    _bench_out = {
+        "python": _sys.executable,
+        "assocmem": _assocmem.__file__,
+        "omp_threads": _os.environ.get("OMP_NUM_THREADS"),
+        "explorers": [
+            _bench_run(e, _bench_config["values"], _bench_config["repeats"])
+            for e in _bench_live
+        ],
+    }
+finally:
+    _bench_explorers.display = _bench_real_display
 print("MARK" + _json.dumps(_bench_out, default=str))
 """
 
 
 LEGEND = """\
 Seconds. 1st: the first call at each point (wall med(ian), max; cpu: CPU time of the
-kernel). rep: the repeated calls. empty: the baseline, an empty figure of the same size.
-ratio: first-call CPU median / baseline CPU median. render: median share of a first
-call's wall time spent formatting the PNG (the rest is draw). budget: yes if every
-first call took <= 0.15 s wall, "cpu only" if only its CPU time did (a loaded machine),
-NO otherwise."""
+kernel). rep: the repeated calls. empty: the baseline, an empty figure of the same size
+shown the same way. ratio: first-call CPU median / baseline CPU median. render: median
+share of a first call's wall time spent outside draw (rendering the PNG). budget: yes
+if every first call took <= 0.15 s wall, "cpu only" if only its CPU time did (a loaded
+machine), NO otherwise."""
 
 
 def live_chapters(numbers=None):
@@ -362,14 +375,16 @@ def main(argv=None):
     for name, r in results.items():
         for ex in r["explorers"]:
             s = summary(ex)
+            opts = "".join(f"{k}={v}, " for k, v in ex["options"].items())
+            w, h = ex["figsize"]
             leak = (
                 f"; {ex['leaked_figures']} figures left open by draw"
                 if ex["leaked_figures"]
                 else ""
             )
             print(
-                f"{name[:-6]}: {ex['draw']}({', '.join(ex['controls'])}), figure "
-                f"{ex['figsize'][0]:g}x{ex['figsize'][1]:g} in at {ex['dpi']:g} dpi; "
+                f"{name[:-6]}: live({ex['draw']}, {opts}{', '.join(ex['controls'])}), "
+                f"figure {w:g}x{h:g} in at {ex['dpi']:g} dpi; "
                 f"slowest first call {s['first_wall_max']:.3f} s at "
                 f"{s['slowest']}{leak}"
             )
