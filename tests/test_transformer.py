@@ -410,3 +410,15 @@ def test_regeneration_command_reproduces_the_first_steps_of_the_shipped_file(tmp
     assert _close_lists(f["eval_loss"], [r[: steps + 1] for r in s["eval_loss"]], 1e-4)
     assert _close_lists(f["sharpness"], [r[: steps + 1] for r in s["sharpness"]], 1e-5)
     assert _close_lists(f["wo2"], [r[: steps + 1] for r in s["wo2"]], 0.1)
+
+
+def test_features_at_equals_features_on_the_mask():
+    task = tr.TriggerTask(seq_len=40, seed=1)
+    model = tr.MemoryTransformer(d=16, max_len=40, seed=3)
+    b = task.sample(70, torch.Generator().manual_seed(5))  # 3 groups of 32 or fewer
+    h1, z = model.features(b.x)
+    h1_m, z_m = model.features_at(b.x, b.mask)
+    assert b.mask.sum() > 0 and torch.equal(h1_m, h1[b.mask])
+    assert torch.equal(z_m, z[b.mask])
+    none = torch.zeros_like(b.mask)
+    assert model.features_at(b.x, none)[1].shape == (0, 16)

@@ -123,6 +123,37 @@ class MemoryTransformer(torch.nn.Module):
         h1 = h0 + _attend(h0, self.WK1, self.WV1) @ self.WO1.T  # (B, T, d)
         return h1, _attend(h1, self.WK2, self.WV2)
 
+    def features_at(self, x, mask):
+        """h1 and z of ``features`` at the positions ``mask`` (B, T) only, as (n, d)
+        each, in the order of ``h1[mask]``; the same numbers as ``features`` there.
+
+        Layer 2 is computed for the masked query rows only: the sequences are sorted by
+        their number of masked positions and taken 32 at a time, each group padded to
+        its longest.
+        """
+        T = x.shape[1]
+        h0 = self.tok[x] + self.pos[:T]  # (B, T, d)
+        h1 = h0 + _attend(h0, self.WK1, self.WV1) @ self.WO1.T  # (B, T, d)
+        count = mask.sum(1)  # (B,)
+        first = count.cumsum(0) - count  # row of each sequence's first position
+        rows = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)  # masked first
+        keys, values = h1 @ self.WK2.T, h1 @ self.WV2.T  # (B, T, d)
+        z = h1.new_empty(int(count.sum()), h1.shape[-1])
+        order = torch.argsort(count, descending=True, stable=True)
+        col = torch.arange(T)
+        for start in range(0, len(order), 32):
+            seqs = order[start : start + 32]
+            M = int(count[seqs[0]])  # the group's longest
+            if M == 0:
+                break
+            pos = rows[seqs, :M]  # (G, M) query positions, padded
+            logits = h1[seqs[:, None], pos] @ keys[seqs].mT  # (G, M, T)
+            logits.div_(math.sqrt(self.d)).masked_fill_(col > pos[..., None], -math.inf)
+            out = logits.softmax(-1) @ values[seqs]  # (G, M, d)
+            valid = col[:M] < count[seqs, None]
+            z[(first[seqs, None] + col[:M])[valid]] = out[valid]
+        return h1[mask], z
+
     def forward(self, x):
         """Logits (B, T, V) for input tokens x (B, T)."""
         h1, z = self.features(x)

@@ -115,9 +115,8 @@ def wo2_problem(model, batch):
     model = _as_model("model", model)
     batch = _as_batch("batch", batch)
     with torch.no_grad():
-        h1, z = model.features(batch.x)
-        m = batch.mask
-        return h1[m] @ model.WU.T, z[m], batch.y[m]
+        h1, z = model.features_at(batch.x, batch.mask)  # the loss positions only
+        return h1 @ model.WU.T, z, batch.y[batch.mask]
 
 
 def wo2_loss_grad(W, base, z, y, WU):
