@@ -16,8 +16,8 @@ notebook · PDF (chapter) · PDF (book)" under its title, and the theme's ``.ipy
 download button, which serves the output-free source, points at the executed notebook.
 
 It also names the sidebar's expand/collapse toggles on every page (`name_toc_toggles`).
-Then it measures every chapter page in the browser (tools/page_stats.py) and writes
-the table into the built execution-statistics page and ``_downloads/page_stats.json``.
+The load of a chapter page that prints it also measures it (tools/page_stats.py); the
+table goes into the built execution-statistics page and ``_downloads/page_stats.json``.
 
 Any problem (a missing executed notebook, a page the browser reports errors on, a
 chapter page without a title to put the line under) fails the step, so `make book`
@@ -29,11 +29,12 @@ import re
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 
-from tools import browser, page_stats, pdf
+from tools import page_stats, pdf
 from tools import student as student_tool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,29 +148,30 @@ def main():
     if not pages:
         raise SystemExit(f"no chapter pages in {HTML}/book: run jupyter-book first")
     stems = [p.stem for p in pages]
-    copy_notebooks(stems)
     for page in pages:
         add_links(page)
     name_toc_toggles()
-    problems = []
-    with browser.Browser() as chromium:
-        stats = page_stats.measure_all(pages, chromium)
-        page_stats.write(stats, DOWNLOADS / "page_stats.json")
-        page_stats.fill(HTML / "book" / "execution_stats.html", stats, BUDGET_BYTES)
-        for s in stats:
-            problems += [f"{s['page']}: request {u}" for u in s["blocked_requests"]]
-        book_pages = (
-            [HTML / "book" / f"{n}.html" for n in FRONT]
-            + pages
-            + [HTML / "book" / f"{n}.html" for n in BACK]
+    book_pages = (
+        [HTML / "book" / f"{n}.html" for n in FRONT]
+        + pages
+        + [HTML / "book" / f"{n}.html" for n in BACK]
+    )
+    outs = [DOWNLOADS / "pdf" / f"{page.stem}.pdf" for page in book_pages]
+    # The notebooks are written while chromium prints (Python and the browser run on
+    # different cores). One load of a page prints it and, for a chapter, measures it.
+    with ThreadPoolExecutor(1) as pool:
+        notebooks = pool.submit(copy_notebooks, stems)
+        reports = pdf.print_pages(
+            [(page, out, page in pages) for page, out in zip(book_pages, outs)]
         )
-        parts = []
-        for page in book_pages:
-            out = DOWNLOADS / "pdf" / f"{page.stem}.pdf"
-            report = pdf.print_page(chromium, page, out)
-            problems += [f"{page.name} (print): {p}" for p in report["problems"]]
-            title = report["title"].split(" — ")[0].split(" | ")[0]
-            parts.append((title, out))
+        notebooks.result()
+    problems, parts = [], []
+    for page, out, report in zip(book_pages, outs, reports):
+        problems += [f"{page.name} (print): {p}" for p in report["problems"]]
+        parts.append((report["title"].split(" — ")[0].split(" | ")[0], out))
+    stats = [r["stats"] for r in reports if "stats" in r]
+    page_stats.write(stats, DOWNLOADS / "page_stats.json")
+    page_stats.fill(HTML / "book" / "execution_stats.html", stats, BUDGET_BYTES)
     n = pdf.join(parts, DOWNLOADS / "pdf" / BOOK_PDF)
     for page in [HTML / "book" / f"{x}.html" for x in FRONT + BACK]:
         (DOWNLOADS / "pdf" / f"{page.stem}.pdf").unlink()  # only in the book PDF

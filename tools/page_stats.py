@@ -1,7 +1,7 @@
 """Page weight and time to the first figure of every chapter page, measured in Chromium.
 
 For each chapter page of the built book, opened from file:// in headless Chromium with
-the network blocked (tools/browser.py):
+the network blocked, on the load that prints it (tools/pdf.py):
 
 - **weight**: the bytes of the HTML plus every file the page makes the browser load
   (scripts, stylesheets, fonts, images), each file counted once, split into the page's
@@ -24,8 +24,6 @@ import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from tools import browser
 
 STATE_RE = re.compile(
     r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S
@@ -72,39 +70,27 @@ def explorer_frames(text):
     return n, size
 
 
-def measure(chromium, page, settle_ms=300):
-    """The statistics of one built page (a dict)."""
-    page = Path(page).resolve()
-    text = page.read_text(encoding="utf-8")
-    n, frame_bytes = explorer_frames(text)
-    context = chromium.browser.new_context(
-        viewport={"width": chromium.width, "height": chromium.height}
+async def wait(pw, page, timeout_ms):
+    """Wait in the Playwright page ``pw`` (async API), opened with `TIMING_JS` as an
+    init script, until the first figure and every explorer are shown; returns the
+    timings (``window.__am``)."""
+    n, _ = explorer_frames(Path(page).read_text(encoding="utf-8"))
+    await pw.wait_for_function(
+        "(n) => window.__am.first !== null && (!n || window.__am.explorers !== null)",
+        arg=n,
+        timeout=timeout_ms,
     )
-    loaded, blocked = set(), []
+    return await pw.evaluate("window.__am")
 
-    def route(r):
-        if r.request.url.startswith(browser.LOCAL):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
 
-    try:
-        context.route("**/*", route)
-        context.add_init_script(TIMING_JS)
-        pw = context.new_page()
-        pw.on("request", lambda r: loaded.add(r.url))
-        pw.goto(page.as_uri(), wait_until="load")
-        pw.wait_for_function(
-            "(n) => window.__am.first !== null"
-            " && (!n || window.__am.explorers !== null)",
-            arg=n,
-            timeout=chromium.timeout_ms,
-        )
-        pw.wait_for_timeout(settle_ms)  # late fonts and icons
-        timing = pw.evaluate("window.__am")
-    finally:
-        context.close()
+def measure(page, timing, loaded, blocked):
+    """The statistics of one built page (a dict), from one load of it: ``timing``
+    from `wait`, ``loaded`` the URLs it requested (taken once the page has settled:
+    math typeset, widgets rendered, fonts loaded, no request in flight, so every file
+    the page loads is counted), ``blocked`` the requests that would have left the
+    machine."""
+    page = Path(page).resolve()
+    n, frame_bytes = explorer_frames(page.read_text(encoding="utf-8"))
     files = set()
     for url in loaded:
         parts = urlsplit(url)
@@ -128,7 +114,7 @@ def measure(chromium, page, settle_ms=300):
         "explorers_ready_ms": (
             None if timing["explorers"] is None else round(timing["explorers"])
         ),
-        "blocked_requests": blocked,
+        "blocked_requests": list(blocked),
     }
 
 
@@ -140,14 +126,6 @@ def _shared(path, root):
     except ValueError:
         return False
     return rel.parts[0] == "_static" or rel.name == "searchindex.js"
-
-
-def measure_all(pages, chromium=None):
-    """Statistics of every page (a list of dicts, in the order of ``pages``)."""
-    if chromium is None:
-        with browser.Browser() as b:
-            return [measure(b, p) for p in pages]
-    return [measure(chromium, p) for p in pages]
 
 
 def _mb(n):
