@@ -3,10 +3,14 @@
 For each page: no JavaScript error or failed load in the console, no request leaves the
 machine, every math element is typeset by MathJax (no raw TeX left in the text, no
 MathJax error box), every embedded widget view is rendered, no image is broken. Chapters
-are also opened in dark mode (prefers-color-scheme: dark), and at 1280 px a chapter
-shows a reader at most 3 ``assert`` statements (code in folded cells does not count)
-and no code block that scrolls sideways. Full-page screenshots go to
-_build/screens/<page>.png and <page>-dark.png (long pages continue in <page>.2.png).
+are also checked in dark mode (the loaded page switched to prefers-color-scheme: dark,
+as a reader's system setting would), and at 1280 px a chapter shows a reader at most 3
+``assert`` statements (code in folded cells does not count) and no code block that
+scrolls sideways. Full-page screenshots go to _build/screens/<page>.png and
+<page>-dark.png (long pages continue in <page>.2.png).
+
+Each page is loaded once for all the browser tests (the ``book`` fixture of
+tests/conftest.py); the tests stay one per page and check.
 
 Needs Debian's `chromium` (the Makefile installs it when missing) and a built book
 (`make book`). Playwright drives the browser (tools/browser.py).
@@ -23,29 +27,34 @@ pytestmark = pytest.mark.integration
 MAX_VISIBLE_ASSERTS = 3
 
 
-@pytest.fixture(scope="module")
-def load():
-    """load(page, dark=False): a page's report; each page is loaded and screenshotted
-    once per colour scheme."""
-    site.require_build()
-    if browser.find_chromium() is None:
-        message = "chromium is not installed (apt-get install -y chromium)"
-        (pytest.fail if os.environ.get("ASSOCMEM_REQUIRE_BUILD") else pytest.skip)(
-            message
-        )
-    reports = {}
-    with browser.Browser(width=1280) as chromium:
+def _shot(page, dark):
+    name = site.page_id(page).removesuffix(".html").replace("/", "__")
+    return site.SCREENS / f"{name}{'-dark' if dark else ''}.png"
 
-        def load(page, dark=False):
-            if (page, dark) not in reports:
-                report = chromium.open(page.as_uri(), dark=dark)
-                name = site.page_id(page).removesuffix(".html").replace("/", "__")
-                shot = site.SCREENS / f"{name}{'-dark' if dark else ''}.png"
-                chromium.screenshot(shot, report["height"])
-                reports[page, dark] = report
-            return reports[page, dark]
 
-        yield load
+def _dark(chromium, page, report):
+    report = chromium.report()
+    chromium.screenshot(_shot(page, True), report["height"])
+    return report
+
+
+def _is_chapter(page):
+    return bool(site.CHAPTER.match(page.name))
+
+
+# Run on the one load of each page (tests/conftest.py): a full-page screenshot of every
+# page; chapters are then switched to the dark colour scheme, reported on again and
+# screenshotted.
+BROWSER_STEPS = [
+    browser.Step(
+        "screenshot",
+        10,
+        lambda chromium, page, report: chromium.screenshot(
+            _shot(page, False), report["height"]
+        ),
+    ),
+    browser.Step("dark", 30, _dark, applies=_is_chapter, dark=True),
+]
 
 
 def problems(report, page):
@@ -69,23 +78,25 @@ def problems(report, page):
 
 
 @pytest.mark.parametrize("page", site.pages(), ids=site.page_id)
-def test_page_renders(load, page):
-    found = problems(load(page), page)
+def test_page_renders(book, page):
+    report = book.result(page, "report")
+    book.result(page, "screenshot")
+    found = problems(report, page)
     assert not found, f"{site.page_id(page)}:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
-def test_chapter_renders_in_dark_mode(load, page):
-    report = load(page, dark=True)
+def test_chapter_renders_in_dark_mode(book, page):
+    report = book.result(page, "dark")
     assert report["theme"] == "dark", "the theme did not switch to dark mode"
     found = problems(report, page)
     assert not found, f"{site.page_id(page)} (dark):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
-def test_chapter_shows_at_most_3_asserts(load, page):
+def test_chapter_shows_at_most_3_asserts(book, page):
     """Verification belongs in folded (hide-input) cells; a reader sees few asserts."""
-    shown = load(page)["visible_asserts"]
+    shown = book.result(page, "report")["visible_asserts"]
     assert len(shown) <= MAX_VISIBLE_ASSERTS, (
         f"{site.page_id(page)} shows {len(shown)} assert statements in unfolded code "
         f"cells (at most {MAX_VISIBLE_ASSERTS}):\n" + "\n".join(shown)
@@ -93,9 +104,9 @@ def test_chapter_shows_at_most_3_asserts(load, page):
 
 
 @pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
-def test_chapter_code_does_not_scroll_sideways(load, page):
+def test_chapter_code_does_not_scroll_sideways(book, page):
     """At 1280 px, no visible code block (input, output, text) is wider than its box."""
-    wide = load(page)["wide_code"]
+    wide = book.result(page, "report")["wide_code"]
     lines = [f"{w['kind']}, {w['overflow']} px too wide: {w['line']}" for w in wide]
     assert not wide, (
         f"{site.page_id(page)}: {len(wide)} code blocks scroll sideways:\n"

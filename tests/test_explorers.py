@@ -19,15 +19,13 @@ _build/screens/explorers/.
 Needs a built book (`make book`) and Debian's chromium; run by `make browser`.
 """
 
-import contextlib
+import functools
 import hashlib
 import html
 import json
-import os
 import re
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tools import browser, site
 
@@ -55,6 +53,29 @@ DOM_JS = r"""
   return {sliders, frames};
 })
 """
+# After a key press, in one round-trip: wait (at most `ms`) until explorer k shows what
+# the sliders at `want` should show (readouts `want`, one visible decoded frame whose
+# data-params are `want`), then return its state, whatever it is, for check_state.
+SETTLED_JS = (
+    r"""
+async ([k, want, ms]) => {
+  const read = """
+    + DOM_JS.strip()
+    + r""";
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const t0 = performance.now();
+  for (;;) {
+    const s = read()[k];
+    const f = s.frames;
+    const done = same(s.sliders.map(x => x.readout), want) && f.length === 1
+      && f[0].shown && same((f[0].params || '').split(';').filter(Boolean)
+                              .map(kv => kv.split('=').slice(1).join('=')), want);
+    if (done || performance.now() - t0 > ms) return s;
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+"""
+)
 
 
 def _digest(src):
@@ -69,6 +90,7 @@ def _img(value):
     return {k: html.unescape(v) for k, v in ATTR_RE.findall(tags[0])}
 
 
+@functools.cache
 def embedded_explorers(page):
     """The explorers a page embeds, read from its widget state: for each, the sliders
     (description, option labels, initial index) and ``frame(indices) -> img attrs``.
@@ -125,18 +147,6 @@ def embedded_explorers(page):
     return found
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    site.require_build()
-    if browser.find_chromium() is None:
-        message = "chromium is not installed (apt-get install -y chromium)"
-        (pytest.fail if os.environ.get("ASSOCMEM_REQUIRE_BUILD") else pytest.skip)(
-            message
-        )
-    with browser.Browser(width=1280) as b:
-        yield b
-
-
 def _params(tag):
     return [kv.split("=", 1) for kv in (tag or "").split(";") if kv]
 
@@ -183,13 +193,20 @@ def test_explorer_pages_found():
     assert not missing, f"chapters calling explorers.static without one: {missing}"
 
 
-@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
-def test_explorers_move_from_the_keyboard(chromium, page):
+def _press(pw, k, ex, idx, j, key, target):
+    """Press key on slider j of explorer k, which should then sit at target (idx is
+    updated); explorer k's state once it shows that, or after 3 s."""
+    pw.keyboard.press(key)
+    idx[j] = target
+    want = [s["labels"][i] for s, i in zip(ex["sliders"], idx)]
+    return pw.evaluate(SETTLED_JS, [k, want, 3000])
+
+
+def explore(chromium, page, report):
+    """Move every slider of every explorer on the open page from the keyboard; the
+    list of problems seen."""
     explorers = embedded_explorers(page)
-    if not explorers:
-        pytest.skip(f"{site.page_id(page)} has no explorer")
     name = site.page_id(page)
-    report = chromium.open(page.as_uri())
     pw = chromium.page
     problems = []
     doms = pw.evaluate(DOM_JS)
@@ -225,42 +242,52 @@ def test_explorers_move_from_the_keyboard(chromium, page):
         box = pw.locator(".am-explorer").nth(k)
         box.scroll_into_view_if_needed()
         box.screenshot(path=shots / f"{stem}-{k + 1}-before.png")
+
         for j, s in enumerate(ex["sliders"]):
             handle = box.locator(".widget-slider").nth(j).locator(".noUi-handle")
             handle.focus()
             n = len(s["labels"])
             for key, target in (("End", n - 1), ("Home", 0), ("ArrowRight", 1)):
-                before = pw.evaluate(DOM_JS)[k]["frames"]
+                before = dom["frames"]
                 moved = idx[j] != target
-                pw.keyboard.press(key)
-                idx[j] = target
-                want = s["labels"][target]
-                with contextlib.suppress(PlaywrightError):  # reported below
-                    pw.wait_for_function(
-                        "([k, j, want]) => {const s = document.querySelectorAll("
-                        "'.am-explorer')[k].querySelectorAll('.widget-slider')[j];"
-                        "return s.querySelector('.widget-readout').textContent.trim()"
-                        " === want;}",
-                        arg=[k, j, want],
-                        timeout=3000,
-                    )
-                pw.wait_for_timeout(50)
-                now = pw.evaluate(DOM_JS)[k]
+                dom = _press(pw, k, ex, idx, j, key, target)
                 at = f"{where}, slider {s['description']!r} after {key}"
-                problems += check_state(now, ex, idx, at)
+                problems += check_state(dom, ex, idx, at)
                 same = (
                     before
-                    and now["frames"]
-                    and before[0]["src"] == now["frames"][0]["src"]
+                    and dom["frames"]
+                    and before[0]["src"] == dom["frames"][0]["src"]
                 )
                 if moved and same:
                     problems.append(f"{at}: the visible image did not change")
             if j == 0:  # the "after" shot: slider 1 away from its initial value
                 if s["index"] == 1:
-                    pw.keyboard.press("End" if n > 2 else "Home")
-                    idx[j] = n - 1 if n > 2 else 0
-                pw.wait_for_timeout(150)
+                    key, target = ("End", n - 1) if n > 2 else ("Home", 0)
+                    dom = _press(pw, k, ex, idx, j, key, target)
+                chromium.settle(quiet=50)
                 box.screenshot(path=shots / f"{stem}-{k + 1}-after.png")
-    problems += [f"{name}: console: {e}" for e in report["errors"]]
-    problems += [f"{name}: network request: {u}" for u in report["requests"]]
+    problems += [f"{name}: console: {e}" for e in chromium.errors]
+    problems += [f"{name}: network request: {u}" for u in chromium.requests]
+    return problems
+
+
+# Run on the one load of each chapter page with an explorer (tests/conftest.py), in
+# the light colour scheme, after every other check of the page (it moves the sliders).
+BROWSER_STEPS = [
+    browser.Step(
+        "explorers",
+        60,
+        explore,
+        applies=lambda page: bool(
+            site.CHAPTER.match(page.name) and embedded_explorers(page)
+        ),
+    )
+]
+
+
+@pytest.mark.parametrize("page", site.chapter_pages(), ids=site.page_id)
+def test_explorers_move_from_the_keyboard(book, page):
+    if not embedded_explorers(page):
+        pytest.skip(f"{site.page_id(page)} has no explorer")
+    problems = book.result(page, "explorers")
     assert not problems, "\n".join(problems)

@@ -2,16 +2,23 @@
 
 Playwright drives Debian's ``chromium`` (``executable_path``); it never downloads a
 browser. Every request that would leave the machine is blocked and recorded. Used by
-tests/test_browser.py; also a command-line tool, which prints the page report as JSON::
+the browser tests (tests/conftest.py: `Book` loads each page once for all of them); also
+a command-line tool, which prints the page report as JSON::
 
     python -m tools.browser _build/html/book/01_memory_model.html [--dark] [--out x.png]
 """
 
 import argparse
+import contextlib
 import json
+import re
 import shutil
 import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
@@ -30,8 +37,43 @@ HEIGHT = 900
 TILE = 10000  # px per screenshot file (Chromium garbles single captures past ~16k px)
 MAX_SHOT_HEIGHT = 60000  # px of a page in screenshots
 LOCAL = ("file:", "data:", "blob:", "about:")
+# Requests to anything else are intercepted (blocked and recorded); local ones never
+# reach Python, so a page's hundred file:// loads cost no round-trip each.
+NONLOCAL = re.compile(r"^(?!(?:file|data|blob|about):)")
 
 REDIRECT_JS = "!!document.querySelector('meta[http-equiv=\"refresh\" i]')"
+
+# Resolves once the page has settled: a frame has been drawn, no CSS transition is
+# running (a colour-scheme switch fades colours for 0.15 s), and the DOM has not changed
+# for `quiet` ms (late work: widget labels named 50 ms after the widgets render,
+# labels typeset by MathJax). Gives up waiting after `limit` ms.
+SETTLE_JS = r"""
+async ({quiet, limit}) => {
+  const t0 = performance.now();
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  await frame(); await frame();
+  let last = performance.now();
+  const seen = new MutationObserver(() => { last = performance.now(); });
+  seen.observe(document.documentElement,
+               {childList: true, subtree: true, attributes: true, characterData: true});
+  try {
+    for (;;) {
+      const now = performance.now();
+      const moving = document.getAnimations()
+        .filter(a => a instanceof CSSTransition && a.playState === 'running');
+      if (now - t0 > limit) break;
+      if (moving.length) {
+        await Promise.race([Promise.all(moving.map(a => a.finished.catch(() => 0))),
+                            new Promise(r => setTimeout(r, limit))]);
+        continue;
+      }
+      if (now - last >= quiet) break;
+      await new Promise(r => setTimeout(r, quiet - (now - last) + 1));
+    }
+  } finally { seen.disconnect(); }
+  await frame();
+}
+"""
 
 # Run in the page once it has loaded: wait for MathJax and the widget manager, then
 # describe the page.
@@ -46,13 +88,22 @@ async () => {
               && prev.querySelector('.jupyter-widgets, .lm-Widget'));
   };
   const mj = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
-  for (let i = 0; i < 100 && !mj(); i++) {
+  const t0 = performance.now();
+  while (!mj() && performance.now() - t0 < 10000) {
     if (!document.querySelector('.math')) break;
-    await sleep(100);
+    await sleep(20);
   }
   if (mj()) { await MathJax.startup.promise; }
-  for (let i = 0; i < 200 && !views().every(rendered); i++) { await sleep(100); }
-  await sleep(200);
+  const t1 = performance.now();
+  while (!views().every(rendered) && performance.now() - t1 < 20000) {
+    await sleep(20);
+  }
+  // images the page inserts itself (widget frames) finish decoding
+  const t2 = performance.now();
+  const loading = () => [...document.images].some(i => !i.complete
+                                                  && i.loading !== 'lazy');
+  while (loading() && performance.now() - t2 < 5000) { await sleep(20); }
+  await (SETTLE)({quiet: 120, limit: 3000});
   const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, '
              + '.cell_input, .MathJax';
   const raw = [];
@@ -108,6 +159,18 @@ async () => {
     wide_code: wide,
   };
 }
+""".replace("(SETTLE)", "(" + SETTLE_JS.strip() + ")")
+
+# axe-core, run on the whole document once it is injected (``Browser.axe``).
+AXE_JS = """
+async (tags) => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                     resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '),
+                              html: n.html.slice(0, 160),
+                              summary: (n.failureSummary || '').slice(0, 200)}))}));
+}
 """
 
 
@@ -120,7 +183,8 @@ class Browser:
     """One headless Chromium; `open` loads a page in a fresh context and reports on it.
 
     The page stays open (``self.page``) until the next `open`, for screenshots or
-    interaction through Playwright's API.
+    interaction through Playwright's API; ``self.errors`` and ``self.requests`` keep
+    collecting its console errors and blocked requests.
     """
 
     def __init__(self, executable=None, width=WIDTH, height=HEIGHT, timeout=60):
@@ -139,6 +203,7 @@ class Browser:
             self._pw.stop()
             raise
         self.context = self.page = None
+        self.errors, self.requests = [], []
 
     def open(self, url, dark=False):
         """Load url (dark colour scheme if asked) and return its report.
@@ -147,7 +212,7 @@ class Browser:
         exceptions, failed local loads) and ``requests`` (blocked network requests).
         """
         self._close_page()
-        errors, blocked = [], []
+        errors, blocked = self.errors, self.requests = [], []
         self.context = self.browser.new_context(
             viewport={"width": self.width, "height": self.height},
             color_scheme="dark" if dark else "light",
@@ -155,13 +220,10 @@ class Browser:
         self.context.set_default_timeout(self.timeout_ms)
 
         def route(r):
-            if r.request.url.startswith(LOCAL):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
+            blocked.append(r.request.url)
+            r.abort()
 
-        self.context.route("**/*", route)
+        self.context.route(NONLOCAL, route)
         page = self.page = self.context.new_page()
         page.on("console", lambda m: _console(m, errors))
         page.on("pageerror", lambda e: errors.append(f"exception: {e}"))
@@ -174,18 +236,54 @@ class Browser:
                     page.wait_for_url(lambda u, here=here: u != here)
                     page.wait_for_load_state("load")
                     continue
-                report = page.evaluate(REPORT_JS)
-                break
+                return self.report()
             except PlaywrightError as err:
                 if "context was destroyed" not in str(err) or attempt == 2:
                     raise
                 page.wait_for_load_state("load")
-        else:
-            raise RuntimeError(f"{url}: still redirecting after 3 pages")
-        page.evaluate("0")  # let pending console events arrive
-        report["errors"] = errors
-        report["requests"] = blocked
+        raise RuntimeError(f"{url}: still redirecting after 3 pages")
+
+    def report(self):
+        """The report of the open page as it is now (``REPORT_JS``), with the console
+        errors and blocked requests seen since it was opened."""
+        report = self.page.evaluate(REPORT_JS)
+        self.page.evaluate("0")  # let pending console events arrive
+        report["errors"] = list(self.errors)
+        report["requests"] = list(self.requests)
         return report
+
+    def settle(self, quiet=120, limit=3000):
+        """Wait until the open page has drawn a frame, finished its CSS transitions
+        and left its DOM alone for ``quiet`` ms (at most ``limit`` ms)."""
+        self.page.evaluate(SETTLE_JS, {"quiet": quiet, "limit": limit})
+
+    def color_scheme(self, dark):
+        """Switch the open page to the dark (or light) colour scheme, as a reader's
+        system setting would, and wait until it has settled in it."""
+        want = "dark" if dark else "light"
+        self.page.emulate_media(color_scheme=want)
+        # The theme follows the media query through a `change` listener. If it never
+        # does, the report's ``theme`` says so.
+        with contextlib.suppress(PlaywrightError):
+            self.page.wait_for_function(
+                "want => document.documentElement.dataset.theme === want",
+                arg=want,
+                timeout=5000,
+            )
+        self.settle()
+
+    def axe(self, script, tags):
+        """axe-core's violations of the open page for the rule ``tags`` (injects the
+        ``script`` axe.min.js once per page)."""
+        seen = len(self.errors)
+        if not self.page.evaluate("!!window.axe"):
+            self.page.add_script_tag(path=str(script))
+        found = self.page.evaluate(AXE_JS, tags)
+        self.page.evaluate("0")  # let pending console events arrive
+        # axe fetches the stylesheets with XMLHttpRequest, which file:// pages may not
+        # do: those console errors are axe's, not the page's.
+        del self.errors[seen:]
+        return found
 
     def screenshot(self, path, height=None):
         """Full-page PNG of the open page: path for the first TILE px, then path.2.png,
@@ -199,7 +297,7 @@ class Browser:
         # The whole page in one viewport: the sticky header and sidebars (100vh) are
         # drawn once, in full, at the top, as a reader scrolling the page sees them.
         self.page.set_viewport_size({"width": self.width, "height": h})
-        self.page.wait_for_timeout(300)
+        self.settle(quiet=50)
         written = []
         try:
             for k, y in enumerate(range(0, h, TILE)):
@@ -229,6 +327,131 @@ class Browser:
 
     def __exit__(self, *exc):
         self.close()
+
+
+@dataclass
+class Step:
+    """One check that needs a loaded page: ``run(browser, page, report)`` (``report``:
+    the page's report at load) on every page for which ``applies(page)`` holds, with the
+    page in the dark colour scheme if ``dark``. Steps run in increasing ``order`` on
+    one load of the page."""
+
+    name: str
+    order: int
+    run: Callable[["Browser", Path, dict], Any]
+    applies: Callable[[Path], bool] = lambda page: True
+    dark: bool = False
+
+
+class Book:
+    """Every page loaded once, every `Step` run on that load, the results kept.
+
+    ``workers`` threads, each with its own headless Chromium, work through the pages
+    given to `plan` (then any other page asked for), so two pages load at once on two
+    cores. ``result(page, name)`` waits for the page and returns what step ``name``
+    returned for it, or raises what it raised, so each test still fails on its own
+    page and its own check. Use as a context manager (it stops the threads).
+    """
+
+    def __init__(self, steps, workers=2, **browser_args):
+        self.steps = sorted(steps, key=lambda s: s.order)
+        self._args = browser_args
+        self._done, self._queued, self._todo = {}, set(), []
+        self._fatal = None
+        self._cond = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"book-{k}", daemon=True)
+            for k in range(workers)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def plan(self, pages):
+        """Queue pages to load, in this order."""
+        with self._cond:
+            for page in pages:
+                if page not in self._queued:
+                    self._queued.add(page)
+                    self._todo.append(page)
+            self._cond.notify_all()
+
+    def result(self, page, name):
+        self.plan([page])
+        with self._cond:
+            while page not in self._done and self._fatal is None:
+                self._cond.wait()
+            if page not in self._done:
+                raise self._fatal
+        if name not in self._done[page]:
+            raise KeyError(f"no step {name!r} ran on {page}")
+        ok, value = self._done[page][name]
+        if not ok:
+            raise value
+        return value
+
+    def close(self):
+        with self._cond:
+            self._todo.append(None)  # each thread passes it on and stops
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _work(self):
+        try:
+            chromium = Browser(**self._args)
+        except Exception as err:
+            with self._cond:
+                self._fatal = err
+                self._cond.notify_all()
+            return
+        try:
+            while True:
+                with self._cond:
+                    while not self._todo:
+                        self._cond.wait()
+                    if self._todo[0] is None:
+                        return
+                    page = self._todo.pop(0)
+                out = self._run(chromium, page)
+                with self._cond:
+                    self._done[page] = out
+                    self._cond.notify_all()
+        except Exception as err:  # the browser itself failed: no result will come
+            with self._cond:
+                self._fatal = err
+                self._cond.notify_all()
+        finally:
+            with contextlib.suppress(Exception):
+                chromium.close()
+
+    def _run(self, b, page):
+        steps = [s for s in self.steps if s.applies(page)]
+        out = {}
+        try:
+            report = b.open(page.as_uri())
+        except Exception as err:  # every step of the page fails with it
+            b._close_page()
+            return {"report": (False, err)} | {s.name: (False, err) for s in steps}
+        out["report"] = (True, report)
+        dark = False
+        try:
+            for s in steps:
+                try:
+                    if s.dark != dark:
+                        b.color_scheme(s.dark)
+                        dark = s.dark
+                    out[s.name] = (True, s.run(b, page, report))
+                except Exception as err:
+                    out[s.name] = (False, err)
+        finally:
+            b._close_page()
+        return out
 
 
 def _console(message, errors):
