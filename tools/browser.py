@@ -75,11 +75,10 @@ async ({quiet, limit}) => {
 }
 """
 
-# Run in the page once it has loaded: wait for MathJax and the widget manager, then
-# describe the page.
-REPORT_JS = r"""
-async () => {
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
+# The widget views of a page (the script tags the widget manager renders), and whether
+# one has rendered: the manager puts its widget just before the script. Pasted into the
+# scripts below and into tools/pdf.py's, where /* VIEWS */ stands.
+VIEWS_JS = r"""
   const sel = 'script[type="application/vnd.jupyter.widget-view+json"]';
   const views = () => [...document.querySelectorAll(sel)];
   const rendered = s => {
@@ -87,6 +86,14 @@ async () => {
     return !!(prev && prev.classList.contains('widget-subarea')
               && prev.querySelector('.jupyter-widgets, .lm-Widget'));
   };
+"""
+
+# Run in the page once it has loaded: wait for MathJax and the widget manager, then
+# describe the page.
+REPORT_JS = r"""
+async () => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  /* VIEWS */
   const mj = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
   const t0 = performance.now();
   while (!mj() && performance.now() - t0 < 10000) {
@@ -159,7 +166,9 @@ async () => {
     wide_code: wide,
   };
 }
-""".replace("(SETTLE)", "(" + SETTLE_JS.strip() + ")")
+""".replace("(SETTLE)", "(" + SETTLE_JS.strip() + ")").replace(
+    "  /* VIEWS */\n", VIEWS_JS
+)
 
 # axe-core, run on the whole document once it is injected (``Browser.axe``).
 AXE_JS = """

@@ -56,13 +56,7 @@ READY_JS = r"""
 async (timeoutMs) => {
   const end = performance.now() + timeoutMs;
   const frame = () => new Promise(r => requestAnimationFrame(r));
-  const sel = 'script[type="application/vnd.jupyter.widget-view+json"]';
-  const views = () => [...document.querySelectorAll(sel)];
-  const rendered = s => {
-    const prev = s.previousElementSibling;
-    return !!(prev && prev.classList.contains('widget-subarea')
-              && prev.querySelector('.jupyter-widgets, .lm-Widget'));
-  };
+  /* VIEWS */
   const mathjax = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
   const math = [...document.querySelectorAll('.math')];
   while (math.length && !mathjax() && performance.now() < end) await frame();
@@ -77,7 +71,7 @@ async (timeoutMs) => {
     views_rendered: views().filter(rendered).length,
   };
 }
-"""
+""".replace("  /* VIEWS */\n", browser.VIEWS_JS)
 
 # After the print CSS: code wider than the printed column would be cut off at the edge.
 WIDE_JS = (
