@@ -3,8 +3,10 @@
 Run after ``jupyter-book build`` (``python -m tools.downloads``). Into
 ``_build/html/_downloads/`` it writes, for every chapter ``book/NN_*.ipynb``:
 
-- ``executed/NN_*.ipynb``: the notebook as the build executed it, with its outputs
-  (from ``_build/jupyter_execute/book/``);
+- ``executed/NN_*.ipynb``: the notebook as it was executed for the build, with its
+  outputs and widget state (from ``_build/executed/book/``: `make notebooks` records
+  what nbval executed, tools/nbval_record.py; the build's own ``jupyter_execute/``
+  copies have no outputs when it reads them from the cache);
 - ``student/NN_*.ipynb``: the student edition (tools/student.py: solutions replaced by
   stubs, no outputs);
 - ``pdf/NN_*.pdf``: the chapter page printed by Debian's chromium (tools/pdf.py);
@@ -40,7 +42,7 @@ from tools import student as student_tool
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
-EXECUTED = BUILD / "jupyter_execute" / "book"
+EXECUTED = BUILD / "executed" / "book"
 DOWNLOADS = HTML / "_downloads"
 BOOK_PDF = "assocmem-book.pdf"
 # Pages of the book PDF besides the chapters (toc order: these, then chapters, then
@@ -133,7 +135,7 @@ def copy_notebooks(stems):
     for stem in stems:
         src = EXECUTED / f"{stem}.ipynb"
         if not src.is_file():
-            raise RuntimeError(f"no executed notebook {src}: did the build run?")
+            raise RuntimeError(f"no executed notebook {src}: run `make notebooks`")
         nb = nbformat.read(src, as_version=4)
         if not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
             raise RuntimeError(f"{src} has no outputs")

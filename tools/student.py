@@ -13,7 +13,7 @@ notebooks that are not chapters (the problem sets).
 
        python -m tools.student --site       (`make student-book`)
     builds the student site, _build/student-html/: the same book from the notebooks the
-    main build executed (_build/jupyter_execute/book/), each passed through the student
+    main build was made from (_build/executed/book/), each passed through the student
     edition with the outputs of its unchanged cells kept, without executing anything;
     the instructors-only pages (`INSTRUCTOR_ONLY`) are left out.
 """
@@ -77,11 +77,11 @@ def build_site(strict=True, executed=None, src=None, html=None):
 
     import yaml
 
-    executed = Path(executed or ROOT / "_build" / "jupyter_execute")
+    executed = Path(executed or ROOT / "_build" / "executed")
     SITE_SRC, SITE_HTML = Path(src or _SRC), Path(html or _HTML)  # noqa: N806
     if not (executed / "book").is_dir():
         raise SystemExit(
-            "student site: no executed notebooks in _build/jupyter_execute/book: "
+            "student site: no executed notebooks in _build/executed/book: "
             "run `make book`"
         )
     shutil.rmtree(SITE_SRC, ignore_errors=True)
