@@ -29,15 +29,12 @@ from IPython.display import Image, display
 
 STATIC_NOTE = (
     "<b>Precomputed explorer.</b> {n} frames were drawn when this page was built; the "
-    "sliders "
-    "move on the page with no kernel. Run the notebook (Binder, Colab or locally) for "
-    "the live "
-    "explorer with every slider."
+    "sliders move on the page with no kernel. Run the notebook (Binder, Colab or "
+    "locally) for the live explorer with every slider."
 )
 LIVE_NOTE = (
     "<b>Live explorer.</b> Redrawn by the running kernel: it moves only in a running "
-    "notebook "
-    "(Binder, Colab or locally)."
+    "notebook (Binder, Colab or locally)."
 )
 
 

@@ -51,9 +51,8 @@ def main():
     t_full, t_masked = best_cpu(full, args.repeats), best_cpu(masked, args.repeats)
     print(f"{int(m.sum())} loss positions of {m.numel()}; identical: {same}")
     print(
-        f"features then mask {t_full * 1e3:.1f} ms, "
-        f"features_at {t_masked * 1e3:.1f} ms "
-        f"(CPU, best of {args.repeats}); ratio {t_full / t_masked:.2f}"
+        f"features then mask {t_full * 1e3:.1f} ms, features_at {t_masked * 1e3:.1f} "
+        f"ms (CPU, best of {args.repeats}); ratio {t_full / t_masked:.2f}"
     )
 
 

@@ -125,8 +125,7 @@ def main():
 
     print(
         f"group G sweep: {n_total} configurations x {STEPS} GD steps, N = d = 2, "
-        "float64, 1 thread, "
-        f"{os.cpu_count()} cores visible ({platform.machine()})"
+        f"float64, 1 thread, {os.cpu_count()} cores visible ({platform.machine()})"
     )
     print(
         "                                        wall time    CPU time of this process"

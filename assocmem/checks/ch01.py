@@ -41,8 +41,8 @@ def margins(answer, S, targets):
     if m.shape != (N,):
         raise CheckError(
             f"margins: expected one margin per input token, shape ({N},), got "
-            f"{tuple(m.shape)}. "
-            "Did you keep a column per output? Reduce over the output axis (dim=1)."
+            f"{tuple(m.shape)}. Did you keep a column per output? Reduce over the "
+            "output axis (dim=1)."
         )
     Y = torch.nn.functional.one_hot(targets, M).to(DTYPE)
     target = (S * Y).sum(1)
@@ -58,8 +58,8 @@ def margins(answer, S, targets):
     if close(m, target - S.amax(1)):
         raise CheckError(
             "margins: your maximum includes the target's own score, so no margin can "
-            "be positive. "
-            "Exclude y = f*(x) before taking the max (e.g. fill it with -inf)."
+            "be positive. Exclude y = f*(x) before taking the max (e.g. fill it with "
+            "-inf)."
         )
     if close(m, target):
         raise CheckError(
@@ -68,8 +68,7 @@ def margins(answer, S, targets):
         )
     raise CheckError(
         "margins: wrong values. For each row x: take S[x, f*(x)], then subtract the "
-        "largest "
-        "S[x, y] over y != f*(x)."
+        "largest S[x, y] over y != f*(x)."
     )
 
 
@@ -124,7 +123,6 @@ def hebbian_memory(answer, E, U, targets):
             "u_{f*(x)} = U[targets[x]], not with U[x]."
         )
     raise CheckError(
-        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) "
-        "over x, "
-        "or write it as one product U[targets].T @ E."
+        "W: wrong values. Sum the outer products torch.outer(U[targets[x]], E[x]) over "
+        "x, or write it as one product U[targets].T @ E."
     )

@@ -45,10 +45,8 @@ def score_step(answer, task, S, lr):
     if got.shape != S.shape:
         raise CheckError(
             f"{name}: expected the scores of every token for every output, shape (N, "
-            "M) = "
-            f"{tuple(S.shape)}, got {tuple(got.shape)}. Check the order of the "
-            "products: "
-            "K_e (N, N) @ residual (N, M) @ K_u (M, M)."
+            f"M) = {tuple(S.shape)}, got {tuple(got.shape)}. Check the order of the "
+            "products: K_e (N, N) @ residual (N, M) @ K_u (M, M)."
         )
     expected = simulate(task, lr, 1, S0=S)[1]  # (N, M)
     if close(got, expected):
@@ -69,8 +67,7 @@ def score_step(answer, task, S, lr):
             (
                 S + lr * K_e @ R @ K_u,
                 "right size, wrong sign. Gradient descent moves against the gradient: "
-                "subtract "
-                "lr * K_e D_p (P(S) - Y) K_u (did you write Y - P(S)?).",
+                "subtract lr * K_e D_p (P(S) - Y) K_u (did you write Y - P(S)?).",
             ),
             (
                 S - lr * K_e @ (P - Y) @ K_u,
@@ -85,9 +82,8 @@ def score_step(answer, task, S, lr):
             ),
             (
                 S - lr * K_e @ (p * (torch.softmax(S, dim=0) - Y)) @ K_u,
-                "the softmax runs over the wrong axis: "
-                "normalise each row (dim=-1), one row per "
-                "input token.",
+                "the softmax runs over the wrong axis: normalise each row (dim=-1), "
+                "one row per input token.",
             ),
             (
                 S - lr * R @ K_u,
@@ -143,8 +139,7 @@ def interaction_kernel(answer, task):
         )
         raise CheckError(
             f"{name}: expected one entry per pair of tokens, shape (N, N) = ({N}, "
-            f"{N}), got "
-            f"{tuple(got.shape)}.{hint}"
+            f"{N}), got {tuple(got.shape)}.{hint}"
         )
     expected = reference_kernel(task)
     if close(got, expected):
@@ -157,9 +152,8 @@ def interaction_kernel(answer, task):
             (
                 expected.T,
                 "transposed: row x is the pushed token and column x' the pusher, and "
-                "the weight is the "
-                "frequency of the PUSHER, p(x'). Multiply column x' by p(x'): (E @ "
-                "E.T) * p.",
+                "the weight is the frequency of the PUSHER, p(x'). Multiply column x' "
+                "by p(x'): (E @ E.T) * p.",
             ),
             (
                 G,

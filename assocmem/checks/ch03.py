@@ -46,8 +46,7 @@ def gradient_flow_margin(answer, t, p, M):
     if got.shape != shape:
         raise CheckError(
             f"{name}: expected one margin per time and token, the broadcast shape of t "
-            "and p, "
-            f"{tuple(shape)}; got {tuple(got.shape)}."
+            f"and p, {tuple(shape)}; got {tuple(got.shape)}."
         )
     expected = orthogonal_margin(t, p, M)
     if close(got, expected):
@@ -55,9 +54,8 @@ def gradient_flow_margin(answer, t, p, M):
     if not torch.isfinite(got).all():
         raise CheckError(
             f"{name}: your answer has NaN or inf (at t = 0?). log(M p t) is only the "
-            "large-t "
-            "asymptote; solve e^m + (M - 1) m = 1 + M p t instead, whose root at t = 0 "
-            "is m = 0."
+            "large-t asymptote; solve e^m + (M - 1) m = 1 + M p t instead, whose root "
+            "at t = 0 is m = 0."
         )
     rhs = 1 + M * p * t
     with torch.no_grad():
@@ -70,8 +68,7 @@ def gradient_flow_margin(answer, t, p, M):
             (
                 torch.log1p(M * p * t),
                 "you dropped the (M - 1) m term: log(1 + M p t) solves e^m = 1 + M p "
-                "t. The "
-                "wrong outputs' scores decrease too, which adds (M - 1) m.",
+                "t. The wrong outputs' scores decrease too, which adds (M - 1) m.",
             ),
             (
                 orthogonal_margin(t, p, M + 1),
@@ -82,19 +79,17 @@ def gradient_flow_margin(answer, t, p, M):
     if near_root:
         raise CheckError(
             f"{name}: close, but not converged to machine precision (relative residual "
-            "up to "
-            f"{residual.max().item():.1e}). Iterate longer (60+ bisection steps) in "
-            "float64."
+            f"up to {residual.max().item():.1e}). Iterate longer (60+ bisection steps) "
+            "in float64."
         )
     if (got < 0).any():
         raise CheckError(
             f"{name}: margins of gradient flow from W_0 = 0 are never negative; the "
-            "root lies in "
-            "[0, log(1 + M p t)]. Did you drop the 1 on the right-hand side? It comes "
-            "from m_0 = 0."
+            "root lies in [0, log(1 + M p t)]. Did you drop the 1 on the right-hand "
+            "side? It comes from m_0 = 0."
         )
     raise CheckError(
         f"{name}: wrong values. Find, for each t and p, the m with e^m + (M - 1) m = 1 "
-        "+ M p t: "
-        "bisection on [0, log(1 + M p t)] works, since the left side increases with m."
+        "+ M p t: bisection on [0, log(1 + M p t)] works, since the left side "
+        "increases with m."
     )

@@ -59,8 +59,7 @@ def first_step_margins(answer, alphas, p1, lr):
         extra = " It looks transposed." if tuple(got.shape) == (2, A) else ""
         raise CheckError(
             f"{name}: expected shape ({A}, 2), one row per alpha with columns (token "
-            "1, token 2); "
-            f"got {tuple(got.shape)}.{extra}"
+            f"1, token 2); got {tuple(got.shape)}.{extra}"
         )
     ref = _ch4_pair_sweep(alphas, p1, lr, 1).margins[:, 1]  # (A, 2)
     # float32 answers are fine: the tolerance (1e-6 absolute + relative) is far below
@@ -81,8 +80,7 @@ def first_step_margins(answer, alphas, p1, lr):
         (
             2 * ref,
             "twice too large: at W_0 = 0 each token pushes with sigma(-m_0) = sigma(0) "
-            "= 1/2, which "
-            "cancels c = ||u_1 - u_2||^2 = 2.",
+            "= 1/2, which cancels c = ||u_1 - u_2||^2 = 2.",
         ),
         (
             ref / 2,
@@ -92,14 +90,13 @@ def first_step_margins(answer, alphas, p1, lr):
         (
             lr * torch.cat([p1 + a * p2, p2 + a * p1], -1),
             "the interference term has the wrong sign: the tokens have different "
-            "outputs (epsilon = -1), so a "
-            "positive correlation pushes the other token's margin down.",
+            "outputs (epsilon = -1), so a positive correlation pushes the other "
+            "token's margin down.",
         ),
         (
             lr * torch.cat([p1 - a * p1, p2 - a * p2], -1),
             "the interference term uses the wrong frequency: token x' pushes token x "
-            "with weight "
-            "p(x') <e_x, e_x'>, the frequency of the token that pushes.",
+            "with weight p(x') <e_x, e_x'>, the frequency of the token that pushes.",
         ),
     ]
     for variant, hint in variants:
@@ -107,9 +104,8 @@ def first_step_margins(answer, alphas, p1, lr):
             raise CheckError(f"{name}: {hint}")
     raise CheckError(
         f"{name}: wrong values. Start from the binary margin step of chapter 2 with "
-        "m_0 = 0: "
-        "m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with <e_1, e_2> "
-        "= alpha."
+        "m_0 = 0: m_1(x) = lr * c * sum_x' p(x') <e_x, e_x'> eps_xx' sigma(0), with "
+        "<e_1, e_2> = alpha."
     )
 
 
@@ -154,9 +150,8 @@ def spike_onset(answer, alpha, p1):
     if abs(got / bound - 1) < 1e-3:
         raise CheckError(
             f"{name}: this is 2 / lambda_max(grad^2 L(0)), the step size below which "
-            "the loss "
-            "cannot increase at all. The first spike comes later: solve L(W_1(eta)) = "
-            "log 2."
+            "the loss cannot increase at all. The first spike comes later: solve "
+            "L(W_1(eta)) = log 2."
         )
     if got <= 0:
         raise CheckError(
@@ -171,13 +166,11 @@ def spike_onset(answer, alpha, p1):
     if got < bound:
         raise CheckError(
             f"{name}: too small: below 2 / lambda_max(grad^2 L(0)) = {bound:.3f} no "
-            "step can raise "
-            "the loss. Check that L(W_1) is sum_x p(x) log(1 + exp(-m_1(x)))."
+            "step can raise the loss. Check that L(W_1) is sum_x p(x) log(1 + "
+            "exp(-m_1(x)))."
         )
     raise CheckError(
         f"{name}: not the root. L(W_1(eta)) = p1 log(1 + exp(-m_1(1))) + p2 log(1 + "
-        "exp(-m_1(2))) "
-        "is convex in eta and equals log 2 at eta = 0; find its other crossing of log "
-        "2 "
-        "(bisection converges in a few dozen halvings)."
+        "exp(-m_1(2))) is convex in eta and equals log 2 at eta = 0; find its other "
+        "crossing of log 2 (bisection converges in a few dozen halvings)."
     )

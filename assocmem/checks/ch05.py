@@ -17,8 +17,7 @@ from ._core import (
 
 EIG_HINT = (
     "Keep only the largest eigenvalue (torch.linalg.eigvalsh sorts them in ascending "
-    "order: "
-    "take [-1])."
+    "order: take [-1])."
 )
 
 
@@ -54,34 +53,28 @@ def sharpness_at_zero(answer, task):
     if close(lam, top_eigenvalue(K)):
         raise CheckError(
             f"{name}: this is lambda_max(K) alone. At W = 0 the Hessian is the "
-            "Kronecker product "
-            "C_0 (x) K, so multiply by lambda_max(C_0), the curvature of the softmax "
-            "at uniform "
-            "probabilities."
+            "Kronecker product C_0 (x) K, so multiply by lambda_max(C_0), the "
+            "curvature of the softmax at uniform probabilities."
         )
     if close(lam, top_eigenvalue(K) / M):
         raise CheckError(
             f"{name}: lambda_max(C_0) = 1/M only when the u_y are orthonormal. Here U "
-            "is random: "
-            "compute lambda_max(U^T (I/M - 1 1^T/M^2) U) from U."
+            "is random: compute lambda_max(U^T (I/M - 1 1^T/M^2) U) from U."
         )
     for unweighted in (task.E.T @ task.E, task.E.T @ task.E / task.N):
         if close(lam, top_eigenvalue(C0) * top_eigenvalue(unweighted)):
             raise CheckError(
                 f"{name}: weight each e_x e_x^T by its frequency p(x): K = sum_x p(x) "
-                "e_x e_x^T "
-                "(E.T @ (p[:, None] * E))."
+                "e_x e_x^T (E.T @ (p[:, None] * E))."
             )
     if close(lam, top_eigenvalue(C0) + top_eigenvalue(K)):
         raise CheckError(
             f"{name}: the eigenvalues of a Kronecker product A (x) B are the products "
-            "of those of "
-            "A and B, not their sums."
+            "of those of A and B, not their sums."
         )
     raise CheckError(
         f"{name}: wrong value. At W = 0 every softmax is uniform, so grad^2 L(0) = C_0 "
-        "(x) K and "
-        "lambda_max = lambda_max(C_0) * lambda_max(K)."
+        "(x) K and lambda_max = lambda_max(C_0) * lambda_max(K)."
     )
 
 
@@ -125,10 +118,8 @@ def gamma_sharpness(answer, task, gamma):
     if lam.shape != gamma.shape[:-1]:
         raise CheckError(
             f"{name}: expected one sharpness per point gamma, shape "
-            f"{tuple(gamma.shape[:-1])}, got "
-            f"{tuple(lam.shape)}. Did you return both eigenvalues or the 2 x 2 "
-            "matrices? Keep the "
-            "largest eigenvalue only."
+            f"{tuple(gamma.shape[:-1])}, got {tuple(lam.shape)}. Did you return both "
+            "eigenvalues or the 2 x 2 matrices? Keep the largest eigenvalue only."
         )
     expected = task.sharpness(gamma_to_W(gamma, task.U))
     if close(lam, expected):
@@ -138,8 +129,8 @@ def gamma_sharpness(answer, task, gamma):
     if close(lam * c, expected):
         raise CheckError(
             f"{name}: these are the eigenvalues of the Hessian in gamma. The Hessian "
-            "in W is "
-            f"(a a^T) (x) H_gamma with a = u_1 - u_2, so multiply by ||a||^2 = {c:g}."
+            "in W is (a a^T) (x) H_gamma with a = u_1 - u_2, so multiply by ||a||^2 = "
+            f"{c:g}."
         )
     if close(lam, expected * c):
         raise CheckError(
@@ -152,16 +143,14 @@ def gamma_sharpness(answer, task, gamma):
     ):
         raise CheckError(
             f"{name}: sigma(-m) is the weight of the GRADIENT of log(1 + e^-m). Its "
-            "second "
-            "derivative, the curvature, is sigma(m) sigma(-m)."
+            "second derivative, the curvature, is sigma(m) sigma(-m)."
         )
     if close(
         lam, c * torch.linalg.eigvalsh(_gamma_hessian(task, gamma, curvature))[..., 0]
     ):
         raise CheckError(
             f"{name}: you took the smallest eigenvalue; the sharpness is the LARGEST "
-            "one "
-            "(eigvalsh sorts ascending: take [..., -1])."
+            "one (eigvalsh sorts ascending: take [..., -1])."
         )
     if close(
         lam,
@@ -207,8 +196,7 @@ def stability_threshold(answer, task):
     if star.separable:
         raise CheckError(
             f"{name}: this task is separable, so the loss has no finite minimizer and "
-            "no "
-            "threshold: pass the non-separable task of the exercise."
+            "no threshold: pass the non-separable task of the exercise."
         )
     W_star = star.W
     ev = torch.linalg.eigvalsh(task.hessian(W_star))  # ascending
@@ -218,8 +206,8 @@ def stability_threshold(answer, task):
     if rel_close(eta, 1 / lam):
         raise CheckError(
             f"{name}: off by a factor 2. On a quadratic with curvature lambda, GD "
-            "multiplies the "
-            "error by 1 - eta lambda, which stays above -1 as long as eta < 2 / lambda."
+            "multiplies the error by 1 - eta lambda, which stays above -1 as long as "
+            "eta < 2 / lambda."
         )
     if rel_close(eta, lam):
         raise CheckError(
@@ -229,19 +217,16 @@ def stability_threshold(answer, task):
     if rel_close(eta, 2 / task.sharpness(task.zeros())):
         raise CheckError(
             f"{name}: this uses the sharpness at W = 0. Whether GD can converge is "
-            "decided at the "
-            "minimizer W* (am.solvers.minimize_loss(task).W), where the iterates would "
-            "settle."
+            "decided at the minimizer W* (am.solvers.minimize_loss(task).W), where the "
+            "iterates would settle."
         )
     positive = ev[ev > 1e-10 * lam]
     if rel_close(eta, 2 / positive[0]):
         raise CheckError(
             f"{name}: you used the smallest non-zero eigenvalue; the first direction "
-            "to lose "
-            "stability is the one of the LARGEST eigenvalue."
+            "to lose stability is the one of the LARGEST eigenvalue."
         )
     raise CheckError(
         f"{name}: wrong value. Find W* with am.solvers.minimize_loss(task), then "
-        "return "
-        "2 / lambda_max(task.hessian(W*))."
+        "return 2 / lambda_max(task.hessian(W*))."
     )

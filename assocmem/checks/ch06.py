@@ -62,16 +62,13 @@ def zero_one_optimum(answer, task):
         (
             ((margins <= 0).to(DTYPE) * p).sum(-1).min(),
             "you evaluated L01 ON the boundary lines, where one token has margin "
-            "exactly 0 (a tie, counted as an "
-            "error). Evaluate at a direction strictly inside each sector, e.g. at the "
-            "mid-angle of two consecutive "
-            "boundaries.",
+            "exactly 0 (a tie, counted as an error). Evaluate at a direction strictly "
+            "inside each sector, e.g. at the mid-angle of two consecutive boundaries.",
         ),
         (
             zero_one(inner, V, p).min(),
             "you missed the sector that wraps around: it runs from the largest "
-            "boundary angle to the smallest one "
-            "plus 2 pi.",
+            "boundary angle to the smallest one plus 2 pi.",
         ),
         (
             ((mids @ V.T) <= 0).to(DTYPE).mean(-1).min(),
@@ -88,20 +85,19 @@ def zero_one_optimum(answer, task):
         ):
             raise CheckError(
                 f"{name}: this is the 0-1 loss of the cross-entropy minimizer, which "
-                "is what the "
-                "chapter shows can be sub-optimal. Enumerate the sectors instead."
+                "is what the chapter shows can be sub-optimal. Enumerate the sectors "
+                "instead."
             )
     if got < best:
         raise CheckError(
             f"{name}: no memory reaches a 0-1 loss this low. Check the signs s_x (+1 "
-            "for target 0, "
-            "-1 for target 1) and that a tie (margin 0) counts as an error."
+            "for target 0, -1 for target 1) and that a tie (margin 0) counts as an "
+            "error."
         )
     raise CheckError(
         f"{name}: too high: some sector does better. The 2N boundaries are the angles "
         "atan2(v_x) +- pi/2 (mod 2 pi); evaluate L01 at one direction inside EVERY "
-        "sector between "
-        "consecutive sorted boundaries."
+        "sector between consecutive sorted boundaries."
     )
 
 
@@ -140,8 +136,7 @@ def three_token_margins(answer, task):
     if bool(ce.separable):
         raise CheckError(
             f"{name}: this task is separable, so the cross-entropy has no minimizer; "
-            "the exercise "
-            "needs a non-separable task."
+            "the exercise needs a non-separable task."
         )
     expected = V @ ce.gamma  # (3,)
     if close(got, expected, tol=1e-6):
@@ -149,9 +144,8 @@ def three_token_margins(answer, task):
     if not torch.isfinite(got).all():
         raise CheckError(
             f"{name}: some margins are infinite or NaN: your c ran to an end of (0, "
-            "1/max r). g(c) "
-            "DEcreases in c, so when g(c) > 0 the root lies to the right (raise the "
-            "lower end)."
+            "1/max r). g(c) DEcreases in c, so when g(c) > 0 the root lies to the "
+            "right (raise the lower end)."
         )
     lam = torch.stack(
         [torch.linalg.det(V[[j, k]]).abs() for j, k in [(1, 2), (2, 0), (0, 1)]]
@@ -159,19 +153,16 @@ def three_token_margins(answer, task):
     if close(got, -expected, tol=1e-6):
         raise CheckError(
             f"{name}: right size, wrong sign: m_i = log(1 / (c r_i) - 1), positive for "
-            "the "
-            "memorized tokens."
+            "the memorized tokens."
         )
     if abs(float(lam @ got)) > 1e-6 * float(lam.sum() * got.abs().max().clamp_min(1)):
         raise CheckError(
             f"{name}: these margins violate lambda_1 m_1 + lambda_2 m_2 + lambda_3 m_3 "
-            "= 0, which any "
-            "memory satisfies: c is not the root of g, or lambda_i is not |det(v_j, "
-            "v_k)| with "
-            "i, j, k all different (lambda_1 pairs v_2 with v_3)."
+            "= 0, which any memory satisfies: c is not the root of g, or lambda_i is "
+            "not |det(v_j, v_k)| with i, j, k all different (lambda_1 pairs v_2 with "
+            "v_3)."
         )
     raise CheckError(
         f"{name}: lambda . m = 0 holds but the values are wrong: check r_i = lambda_i "
-        "/ p(i) (not "
-        "p(i) / lambda_i) and m_i = log(1 / (c r_i) - 1)."
+        "/ p(i) (not p(i) / lambda_i) and m_i = log(1 / (c r_i) - 1)."
     )

@@ -70,8 +70,7 @@ def wk2_memory(answer, model, keys):
     if close(got, diag_margins(Q @ WK2.T @ K.T), tol=1e-6):
         raise CheckError(
             f"{name}: W must be W_K2 transposed. The book's score is u_y^T W e_x while "
-            "the attention "
-            "logit is w_E(x)^T W_K2 k_x' = k_x'^T W_K2^T w_E(x)."
+            "the attention logit is w_E(x)^T W_K2 k_x' = k_x'^T W_K2^T w_E(x)."
         )
     if close(got, diag_margins(Q @ WK2 @ Q.T), tol=1e-6) or close(
         got, diag_margins(Q @ WK2.T @ Q.T), tol=1e-6
@@ -85,13 +84,11 @@ def wk2_memory(answer, model, keys):
     ):
         raise CheckError(
             f"{name}: queries and keys are swapped: the inputs e_x are the queries "
-            "w_E(x), the outputs "
-            "u_x' are the keys W_O1 W_V1 w_E(x')."
+            "w_E(x), the outputs u_x' are the keys W_O1 W_V1 w_E(x')."
         )
     raise CheckError(
         f"{name}: wrong values. Check E = tok[keys], U = tok[keys] @ W_V1^T @ W_O1^T, "
-        "W = W_K2^T "
-        "and targets = arange(len(keys))."
+        "W = W_K2^T and targets = arange(len(keys))."
     )
 
 
@@ -138,10 +135,8 @@ def forget_events(answer, margins):
     if torch.equal(got, expected + up):
         raise CheckError(
             f"{name}: you counted every sign change. A random memory starts with "
-            "(almost) all "
-            "margins negative, so the first upward crossing is learning; count only "
-            "positive -> "
-            "non-positive steps."
+            "(almost) all margins negative, so the first upward crossing is learning; "
+            "count only positive -> non-positive steps."
         )
     if torch.equal(got, up):
         raise CheckError(
@@ -154,8 +149,7 @@ def forget_events(answer, margins):
     ):
         raise CheckError(
             f"{name}: a margin of exactly 0 is a tie, and the book counts a tie as an "
-            "error: "
-            "memorized means m > 0, forgotten means m <= 0."
+            "error: memorized means m > 0, forgotten means m <= 0."
         )
     raise CheckError(
         f"{name}: wrong counts. Compare m_t(x) > 0 with m_(t+1)(x) > 0 for consecutive "
