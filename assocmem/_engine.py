@@ -1,12 +1,9 @@
 """The GD engine behind ``train`` and ``sweep``: score-space steps with blocked logging.
 
 Every op on the small tensors of a sweep costs 5-50 us whatever its size, so ``descend``
-does as few
-ops per step as it can; see its docstring. The loop is split into the steps in score
-space
-(``_score_steps``), the steps on W (``_weight_steps``) and the logging of a block of
-iterates
-(``_log_block``); none of the splits adds an op per step.
+does as few ops per step as it can; see its docstring. The loop is split into the steps
+in score space (``_score_steps``), the steps on W (``_weight_steps``) and the logging of
+a block of iterates (``_log_block``); none of the splits adds an op per step.
 """
 
 import torch
@@ -75,8 +72,7 @@ def _log_block(S_buf, shift, total, p, Y, hide, n, last, t0, loss, zero_one, mar
     t0 on.
 
     The buffer holds S_{t0}, ..., S_{t0+n}; the last one is logged only at the end of
-    the run (else it
-    is the first iterate of the next buffer).
+    the run (else it is the first iterate of the next buffer).
     """
     if last:  # the final iterate W_T is logged too
         _softmax_parts(S_buf[n], shift[n], total[n])
@@ -102,8 +98,7 @@ def descend(E, U, p, targets, lr, steps, W, keep_W=False):
     (...), W (..., d, d).
 
     Every op on the small tensors of a sweep costs 5-50 us whatever its size, so the
-    loop does as
-    few ops per step as it can (six on the group G sweep):
+    loop does as few ops per step as it can (six on the group G sweep):
 
     - it steps the scores, S_{t+1} = S_t - A (softmax(S_t) - Y) K_u with A = lr K_e D_p
     made once (the
@@ -122,9 +117,8 @@ def descend(E, U, p, targets, lr, steps, W, keep_W=False):
       with compensated rounding: in a non-separable task the residuals never decay).
 
     Results agree with stepping W directly to round-off (~1e-13 on the group G sweep),
-    except in
-    chaotic runs (e.g. alpha = 1, lr = 10 there), where any change of rounding grows to
-    O(1).
+    except in chaotic runs (e.g. alpha = 1, lr = 10 there), where any change of rounding
+    grows to O(1).
     """
     batch = _batch_shape(E, U, p, targets, lr, W)
     (N, d), M, B = E.shape[-2:], U.shape[-2], batch.numel()

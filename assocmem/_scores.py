@@ -2,10 +2,9 @@
 the loops.
 
 One step of GD computes S = E W^T U^T once and derives the loss, the margins, the 0-1
-loss and the
-residual from it with one exponential. The helpers take output buffers so that the
-training loop
-(``dynamics.py``) can log a block of steps with a few large operations.
+loss and the residual from it with one exponential. The helpers take output buffers so
+that the training loop (``dynamics.py``) can log a block of steps with a few large
+operations.
 """
 
 import math
@@ -68,10 +67,8 @@ def _sum_last(x, keepdim=False, out=None):
     the result.
 
     torch's float64 reduction over a short contiguous last axis (M = 2 outputs, N = 2
-    tokens) costs
-    about 30 ns per element, ten times an elementwise add, so axes of length <= 8 are
-    summed by adding
-    slices left to right.
+    tokens) costs about 30 ns per element, ten times an elementwise add, so axes of
+    length <= 8 are summed by adding slices left to right.
     """
     n = x.shape[-1]
     if n > 8 or n == 1:
@@ -85,8 +82,7 @@ def _sum_last(x, keepdim=False, out=None):
 
 def _hide_targets(Y):
     """-inf where Y = 1, 0 elsewhere: S + _hide_targets(Y) drops the target scores from
-    a max
-    (exactly, and much faster than masked_fill on large tensors)."""
+    a max (exactly, and much faster than masked_fill on large tensors)."""
     return torch.zeros_like(Y).masked_fill_(Y.bool(), -math.inf)
 
 
@@ -94,9 +90,8 @@ def _softmax_parts(S, shift=None, total=None):
     """shift = max_y S, Z = exp(S - shift), total = sum_y Z.
 
     So softmax(S) = Z / total and logsumexp(S) = log(total) + shift, finite for huge
-    scores
-    (lr = 1e6). ``shift`` and ``total`` may be given as output buffers of shape (..., N,
-    1).
+    scores (lr = 1e6). ``shift`` and ``total`` may be given as output buffers of shape
+    (..., N, 1).
     """
     shift = torch.amax(S, -1, keepdim=True, out=shift)  # (..., N, 1)
     Z = torch.sub(S, shift).exp_()  # (..., N, M)
@@ -107,8 +102,7 @@ def _summary(S, p, Y, hide, shift, total):
     """loss, margins and zero_one of ``evaluate`` from S and the parts of its softmax.
 
     ``hide`` = _hide_targets(Y), made once by callers that evaluate many score tensors
-    with the same
-    targets.
+    with the same targets.
     """
     S_target = _sum_last(S * Y)  # (..., N)
     loss = _sum_last(p * ((total.log() + shift).squeeze(-1) - S_target))  # (...)

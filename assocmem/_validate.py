@@ -1,13 +1,10 @@
 """Input checks shared by the public functions of assocmem.
 
 Every public entry point converts its inputs here. The wrong kind of object (a string
-where a number
-is expected, a float where an int is expected) raises ``TypeError``; a value of the
-right kind that is out
-of range (a negative step size, frequencies that do not sum to 1, NaN) raises
-``ValueError``. Every
-message names the argument, says what was expected and what arrived. Nothing here is a
-bare ``assert``.
+where a number is expected, a float where an int is expected) raises ``TypeError``; a
+value of the right kind that is out of range (a negative step size, frequencies that do
+not sum to 1, NaN) raises ``ValueError``. Every message names the argument, says what
+was expected and what arrived. Nothing here is a bare ``assert``.
 """
 
 import math

@@ -113,8 +113,8 @@ def two_token_task(alpha, p1, U=None):
     """The two-token task: inputs with correlation alpha, f*(x) = x, p = (p1, 1 - p1).
 
     The inputs are ``correlated_pair(alpha)``, e_1 = (1, 0) and e_2 = (alpha, sqrt(1 -
-    alpha^2)), and
-    token x must be mapped to output x (paper, Eq. 16, with U = I by default).
+    alpha^2)), and token x must be mapped to output x (paper, Eq. 16, with U = I by
+    default).
 
     Parameters
     ----------

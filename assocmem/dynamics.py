@@ -2,16 +2,12 @@
 SGD.
 
 The hot path of the whole book is ``_descend``. It steps the scores S = E W^T U^T
-directly (the
-particle recursion of chapter 2, one batched matmul per step), logs the loss, the
-margins and the 0-1
-loss of a block of steps at once, and recovers the final W from the summed residuals;
-see its
-docstring for why this is fast. Every tensor may carry leading batch dimensions, so one
-loop runs many
-step sizes, frequencies or embeddings side by side (``sweep``). Orientation of W as in
-``tasks.py``:
-S[x, y] = u_y^T W e_x.
+directly (the particle recursion of chapter 2, one batched matmul per step), logs the
+loss, the margins and the 0-1 loss of a block of steps at once, and recovers the final W
+from the summed residuals; see its docstring for why this is fast. Every tensor may
+carry leading batch dimensions, so one loop runs many step sizes, frequencies or
+embeddings side by side (``sweep``). Orientation of W as in ``tasks.py``: S[x, y] =
+u_y^T W e_x.
 """
 
 from dataclasses import dataclass
@@ -111,14 +107,11 @@ def sweep(E, U, p, targets, lr, steps, W0=None, keep_W=False):
     dimensions.
 
     The batch dimensions of all arguments (everything left of the trailing (N, d), (M,
-    d), (N,), (N,),
-    scalar and (d, d) shapes) are broadcast together as in numpy, and one loop trains a
-    memory for
-    each entry of the broadcast batch. This is the public way to run a grid of
-    configurations: put
-    each grid axis on its own batch dimension, and give every argument size 1 (or
-    nothing) on the axes
-    it does not depend on. All configurations must share N, M and d.
+    d), (N,), (N,), scalar and (d, d) shapes) are broadcast together as in numpy, and
+    one loop trains a memory for each entry of the broadcast batch. This is the public
+    way to run a grid of configurations: put each grid axis on its own batch dimension,
+    and give every argument size 1 (or nothing) on the axes it does not depend on. All
+    configurations must share N, M and d.
 
     Parameters
     ----------
@@ -143,17 +136,14 @@ def sweep(E, U, p, targets, lr, steps, W0=None, keep_W=False):
     -------
     History
         Fields with the broadcast batch shape in front: loss and zero_one (..., T+1),
-        margins
-        (..., T+1, N), W (..., d, d). Entry [i, j, ...] equals ``train`` on that
-        configuration alone
-        (to round-off).
+        margins (..., T+1, N), W (..., d, d). Entry [i, j, ...] equals ``train`` on that
+        configuration alone (to round-off).
 
     Raises
     ------
     ValueError
         If an argument is malformed (shapes, p not a distribution, targets out of range,
-        lr <= 0,
-        NaN/inf) or if the batch dimensions do not broadcast.
+        lr <= 0, NaN/inf) or if the batch dimensions do not broadcast.
     TypeError
         If an argument is the wrong kind of object (a string, a float number of steps).
 

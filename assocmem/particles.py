@@ -6,11 +6,9 @@ Applying u_y^T (.) e_x to the GD update of W gives a closed recursion on the sco
     S_{t+1} = S_t - lr * K_e D_p (softmax(S_t) - Y) K_u,
 
 with K_e = E E^T (N, N) and K_u = U U^T (M, M) the Gram matrices. Each input token x is
-a particle at
-position S[x] in R^M; particle x' pushes particle x with weight p(x') <e_x, e_x'>:
-frequent tokens push
-harder, correlated embeddings couple. ``simulate`` runs this recursion without ever
-forming W.
+a particle at position S[x] in R^M; particle x' pushes particle x with weight p(x')
+<e_x, e_x'>: frequent tokens push harder, correlated embeddings couple. ``simulate``
+runs this recursion without ever forming W.
 """
 
 import torch
@@ -98,8 +96,7 @@ def binary_margin_step(margins, lr, p, G_e, same, c=2.0):
     """One GD step of the scalar margins when M = 2 (notation page, binary particles).
 
     m_x <- m_x + lr * c * sum_x' p(x') <e_x, e_x'> eps_{xx'} sigma(-m_x'), with eps = +1
-    when x, x'
-    share the output and -1 otherwise, and c = ||u_1 - u_2||^2.
+    when x, x' share the output and -1 otherwise, and c = ||u_1 - u_2||^2.
 
     Parameters
     ----------

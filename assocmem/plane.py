@@ -7,10 +7,8 @@ With S[x, y] = u_y^T W e_x, the margin of a token with target 0 is S[x, 0] - S[x
     gamma = W^T (u_1 - u_2)  in R^d,
 
 and -<gamma, e_x> for target 1. Any gamma is realised by W = a gamma^T / ||a||^2 with a
-= u_1 - u_2,
-so loss landscapes over a grid of gamma are exact, and GD on W with step lr moves gamma
-by GD with
-step lr ||a||^2.
+= u_1 - u_2, so loss landscapes over a grid of gamma are exact, and GD on W with step lr
+moves gamma by GD with step lr ||a||^2.
 """
 
 import torch
@@ -97,8 +95,7 @@ def grid(xlim, ylim, n=100):
     -------
     tuple
         (G0, G1, gamma): G0, G1 (n, n) coordinates (rows follow ylim, columns xlim) and
-        gamma
-        (n, n, 2).
+        gamma (n, n, 2).
     """
     (x0, x1), (y0, y1) = _limits("xlim", xlim), _limits("ylim", ylim)
     n = as_int("n", n, low=2)
@@ -124,8 +121,7 @@ def landscape(task, xlim, ylim, n=100):
     -------
     dict
         ``G0``, ``G1`` (n, n) coordinates, ``loss`` and ``zero_one`` (n, n) values,
-        ``W``
-        (n, n, 2, 2) the memories.
+        ``W`` (n, n, 2, 2) the memories.
     """
     task = as_task("task", task)
     if task.d != 2 or task.M != 2:

@@ -1,7 +1,6 @@
 """Plot conventions shared by every chapter: a colour-blind-safe palette with line
-styles, and labels
-in the symbols of the notation page. Functions draw on a given matplotlib Axes and
-return it.
+styles, and labels in the symbols of the notation page. Functions draw on a given
+matplotlib Axes and return it.
 """
 
 import numbers
@@ -45,8 +44,7 @@ def save(fig, name):
     set.
 
     The book shows figures inline; set ``ASSOCMEM_FIGS`` to a folder to also keep a PNG
-    of every
-    figure a chapter draws (for review). Without it, nothing is written.
+    of every figure a chapter draws (for review). Without it, nothing is written.
 
     Parameters
     ----------

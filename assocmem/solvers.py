@@ -45,8 +45,7 @@ class CEMinimum:
     """The cross-entropy minimizer found by damped Newton.
 
     For ``minimize_loss`` (one task) the fields are Python numbers; for ``ce_minimizer``
-    they are
-    tensors of the batch shape (...).
+    they are tensors of the batch shape (...).
 
     Attributes
     ----------
@@ -61,8 +60,7 @@ class CEMinimum:
         FLAT_GRAD.
     separable : bool or (...) bool tensor
         An iterate had every margin positive: no finite minimizer exists, and the
-        solution is only
-        a memory that separates the task.
+        solution is only a memory that separates the task.
     W : (d, d) tensor or None
         The solution as a memory (``minimize_loss``).
     gamma : (..., d) tensor or None
@@ -117,15 +115,11 @@ def _newton(value, derivatives, x, tol, max_steps):
     """Damped Newton on a batch of convex losses; x (..., n).
 
     ``value(x)`` gives (loss (...), margins (..., N)) and ``derivatives(x)`` (gradient
-    (..., n),
-    Hessian (..., n, n)). A batch entry stops when ||grad|| < tol, when it becomes
-    separable (every
-    margin > 0), when no step size decreases its loss, or when a step left the loss
-    unchanged in
-    float64 without shrinking the gradient (near the minimum g^T H^-1 g falls below the
-    resolution of
-    the loss while Newton still shrinks the gradient, so such steps are kept while they
-    do).
+    (..., n), Hessian (..., n, n)). A batch entry stops when ||grad|| < tol, when it
+    becomes separable (every margin > 0), when no step size decreases its loss, or when
+    a step left the loss unchanged in float64 without shrinking the gradient (near the
+    minimum g^T H^-1 g falls below the resolution of the loss while Newton still shrinks
+    the gradient, so such steps are kept while they do).
     """
     batch = x.shape[:-1]
     loss, m = value(x)
@@ -192,9 +186,8 @@ def minimize_loss(task, W0=None, tol=1e-12, max_steps=200):
     -------
     CEMinimum
         With ``W`` the minimizer (d, d) and Python numbers in the other fields. When the
-        task is
-        separable, ``separable`` is True and ``W`` is a memory that memorizes every
-        token.
+        task is separable, ``separable`` is True and ``W`` is a memory that memorizes
+        every token.
 
     Examples
     --------
@@ -240,8 +233,7 @@ def ce_minimizer(V, p, gamma0=None, tol=1e-10, max_steps=100):
     by damped Newton.
 
     The same minimizer as ``minimize_loss`` (mapped to W by ``plane.gamma_to_W``), but
-    many M = 2
-    tasks at once and in d coordinates instead of d^2.
+    many M = 2 tasks at once and in d coordinates instead of d^2.
 
     Parameters
     ----------
@@ -260,10 +252,8 @@ def ce_minimizer(V, p, gamma0=None, tol=1e-10, max_steps=100):
     -------
     CEMinimum
         With ``gamma`` (..., d) and tensors of the batch shape (...) in the other
-        fields. Tasks where
-        some iterate classified every token (so L has no finite minimizer) are flagged
-        ``separable``
-        and left there.
+        fields. Tasks where some iterate classified every token (so L has no finite
+        minimizer) are flagged ``separable`` and left there.
 
     Examples
     --------

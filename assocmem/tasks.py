@@ -7,10 +7,9 @@ for input x is
     S[x, y] = u_y^T W e_x,        so   S = E W^T U^T   with E (N, d) and U (M, d).
 
 Every quantity (loss, 0-1 loss, margins, gradient, Hessian) is derived from S. All
-methods accept a
-batch of memories with leading dimensions, ``W`` of shape (..., d, d), and then return
-(...)-shaped
-results. The score kernel is ``_scores.py``; training loops live in ``dynamics.py``.
+methods accept a batch of memories with leading dimensions, ``W`` of shape (..., d, d),
+and then return (...)-shaped results. The score kernel is ``_scores.py``; training loops
+live in ``dynamics.py``.
 """
 
 import torch

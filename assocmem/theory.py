@@ -2,10 +2,8 @@
 chapters.
 
 Orthonormal embeddings from W_0 = 0 decouple the particles, and every wrong-class score
-of particle x
-stays equal. Its margin then obeys the gradient-flow ODE dm/dt = M p(x) / (e^m + M - 1),
-whose
-solution is the root of
+of particle x stays equal. Its margin then obeys the gradient-flow ODE dm/dt = M p(x) /
+(e^m + M - 1), whose solution is the root of
 
     e^m + (M - 1) m = 1 + M p t.
 
@@ -13,12 +11,10 @@ solution is the root of
 space.
 
 The two-token task (``assocmem.two_token_task``: correlation alpha, U = I, p = (p1, 1 -
-p1)) has closed
-forms too: the first GD step from W_0 = 0 moves the margins to m_1 = eta (p1 - alpha p2,
-p2 - alpha p1),
-the sharpness at W = 0 is (1 + sqrt(1 - 4 p1 p2 (1 - alpha^2))) / 4, and the first step
-raises the loss
-above log 2 exactly when eta exceeds ``spike_onset``.
+p1)) has closed forms too: the first GD step from W_0 = 0 moves the margins to m_1 = eta
+(p1 - alpha p2, p2 - alpha p1), the sharpness at W = 0 is (1 + sqrt(1 - 4 p1 p2 (1 -
+alpha^2))) / 4, and the first step raises the loss above log 2 exactly when eta exceeds
+``spike_onset``.
 """
 
 import math
@@ -49,12 +45,9 @@ def orthogonal_margin(t, p, M):
     Notes
     -----
     Written as m + log1p((M-1) m e^{-m}) = log1p(M p t), the equation involves no
-    overflowing
-    exponential. Its left side is increasing in m (derivative (1 + k e^{-m}) / (1 + k m
-    e^{-m}) > 0 with
-    k = M - 1), and its root lies in [0, log1p(M p t)], so a safeguarded Newton
-    iteration converges to
-    machine precision.
+    overflowing exponential. Its left side is increasing in m (derivative (1 + k e^{-m})
+    / (1 + k m e^{-m}) > 0 with k = M - 1), and its root lies in [0, log1p(M p t)], so a
+    safeguarded Newton iteration converges to machine precision.
 
     Examples
     --------
@@ -169,8 +162,7 @@ def first_step_loss(lr, alpha, p1):
     """L(W_1) after one GD step of size lr from W_0 = 0 on the two-token task.
 
     L(W_1) = p1 log(1 + e^{-m_1(1)}) + p2 log(1 + e^{-m_1(2)}) with m_1(1) = lr (p1 -
-    alpha p2) and
-    m_1(2) = lr (p2 - alpha p1).
+    alpha p2) and m_1(2) = lr (p2 - alpha p1).
 
     Parameters
     ----------
@@ -199,11 +191,9 @@ def spike_onset(alpha, p1):
     log 2.
 
     L(W_1(eta)) (``first_step_loss``) is convex in eta and equals log 2 at eta = 0;
-    eta_* is its
-    other crossing of log 2, found by bisection to machine precision. It exists when one
-    token is
-    pushed backwards by the first step (p2 < alpha p1 or p1 < alpha p2); otherwise the
-    result is inf.
+    eta_* is its other crossing of log 2, found by bisection to machine precision. It
+    exists when one token is pushed backwards by the first step (p2 < alpha p1 or p1 <
+    alpha p2); otherwise the result is inf.
 
     Parameters
     ----------

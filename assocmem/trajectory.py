@@ -2,10 +2,9 @@
 oscillation.
 
 Margins are logged as (..., T+1, N) (step axis second to last, one column per token) and
-losses or
-flags as (..., T+1) (step axis last), as in ``History``. A token is memorized at step t
-when its margin
-is positive: a tie (m = 0) counts as an error, as everywhere in the book.
+losses or flags as (..., T+1) (step axis last), as in ``History``. A token is memorized
+at step t when its margin is positive: a tie (m = 0) counts as an error, as everywhere
+in the book.
 """
 
 import torch

@@ -138,9 +138,8 @@ def sectors(V, p):
     losses.
 
     The boundaries are the 2N directions orthogonal to the v_x. Sector k runs
-    counter-clockwise from
-    ``start[k]`` to ``end[k]`` (``end`` may exceed 2 pi for the sector that wraps
-    around).
+    counter-clockwise from ``start[k]`` to ``end[k]`` (``end`` may exceed 2 pi for the
+    sector that wraps around).
 
     Parameters
     ----------
@@ -228,12 +227,10 @@ def optimum(V, p):
     Notes
     -----
     d = 2 enumerates the sectors (exact). d > 2 enumerates the extreme rays of the
-    hyperplane arrangement and
-    the cones around them, C(N, d-1) 2^d candidates: exact in general position, an upper
-    bound on min L01 in
-    any case (the loss returned is reached by the gamma returned). The least-squares
-    direction V^+ 1, which
-    separates N <= d tokens in general position, is always a candidate too.
+    hyperplane arrangement and the cones around them, C(N, d-1) 2^d candidates: exact in
+    general position, an upper bound on min L01 in any case (the loss returned is
+    reached by the gamma returned). The least-squares direction V^+ 1, which separates N
+    <= d tokens in general position, is always a candidate too.
 
     Examples
     --------

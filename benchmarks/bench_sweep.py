@@ -2,10 +2,9 @@
 per-configuration loop.
 
 The grid: 10 frequencies p_1 = sigmoid(logspace(-0.5, 0.5, 10)) x 10 correlations alpha
-= linspace(0.5, 1, 10)
-x 10 step sizes eta = logspace(-1, 1, 10); N = d = 2, f*(x) = x, U = I, W_0 = 0, 1000
-full-batch GD steps,
-and for each configuration the first step at which every token is classified correctly.
+= linspace(0.5, 1, 10) x 10 step sizes eta = logspace(-1, 1, 10); N = d = 2, f*(x) = x,
+U = I, W_0 = 0, 1000 full-batch GD steps, and for each configuration the first step at
+which every token is classified correctly.
 
 - ``am.sweep`` runs all 1000 configurations in one batched loop. Timed as the best of
 ``--repeats`` runs.
@@ -17,11 +16,9 @@ and for each configuration the first step at which every token is classified cor
   all 1000.
 
 Both run on one thread. Wall and CPU times are printed: on a machine shared with other
-jobs the wall time
-is inflated and the CPU time of this process is the steadier figure. The script also
-checks that the
-baseline and the sweep agree on the subset's first-hit times. Run from the repository
-root:
+jobs the wall time is inflated and the CPU time of this process is the steadier figure.
+The script also checks that the baseline and the sweep agree on the subset's first-hit
+times. Run from the repository root:
 
     .venv/bin/python benchmarks/bench_sweep.py [--subset 20] [--repeats 5]
 """

@@ -2,17 +2,13 @@
 argument.
 
 The public functions are found by introspection: every module of the package whose name
-has no
-leading underscore, every name in its ``__all__`` (or, without one, every public
-callable it
-defines). A new public function without an entry in ``CASES`` or ``EXEMPT`` fails
-``test_every_public_function_has_bad_input_cases``.
+has no leading underscore, every name in its ``__all__`` (or, without one, every public
+callable it defines). A new public function without an entry in ``CASES`` or ``EXEMPT``
+fails ``test_every_public_function_has_bad_input_cases``.
 
 Each case is (call, error, argument): the call must raise ``error`` (ValueError or
-TypeError; a
-checker raises CheckError, its contract for a wrong answer) and the message must contain
-the
-argument's name.
+TypeError; a checker raises CheckError, its contract for a wrong answer) and the message
+must contain the argument's name.
 """
 
 import importlib

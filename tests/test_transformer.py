@@ -1,6 +1,5 @@
 """Chapter 7's small Transformer: the task sampler, the model, the memory probes, the
-W_O2-only shortcut and
-the regeneration command of the shipped long run."""
+W_O2-only shortcut and the regeneration command of the shipped long run."""
 
 import json
 import math

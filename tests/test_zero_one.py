@@ -103,8 +103,7 @@ def test_vertex_enumeration_agrees_with_the_sectors_in_2d():
 @pytest.mark.parametrize("d, N", [(3, 5), (3, 10), (4, 8)])
 def test_optimum_in_higher_d_matches_a_large_random_search(d, N):
     """Exact in general position: random directions never do better, and with few tokens
-    (wide cones) they find
-    the same value."""
+    (wide cones) they find the same value."""
     V = zo.signed_embeddings(
         torch.stack([am.random_embeddings(N, d, s) for s in range(20)]),
         torch.arange(N) % 2,

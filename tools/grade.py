@@ -105,8 +105,7 @@ def _calls_of(cell):
 
 def plan(nb, book_dir=None):
     """[(cell id, exercise label, [calls])] of the auto-checked cells of a submission,
-    in
-    order.
+    in order.
 
     Taken from the student edition of the submission's source chapter in ``book_dir``
     when there is one (a learner cannot change what is checked), else from the
@@ -215,9 +214,8 @@ def _execute(km, kc, code, timeout, user_expressions=None):
 
 def run_one(submission, results, cell_timeout, total_timeout, pid_file=None):
     """Run a submission in a fresh kernel (cwd: the submission's folder) and write one
-    JSON
-    line per check call to ``results``: {"cell", "call", "status": "value" | "error" |
-    "timeout", "value" | "detail"}."""
+    JSON line per check call to ``results``: {"cell", "call", "status": "value" |
+    "error" | "timeout", "value" | "detail"}."""
     from jupyter_client import KernelManager
 
     start = time.monotonic()

@@ -8,10 +8,9 @@ Measured on a three-cell notebook whose second cell shows a ``widgets.interact``
 explorer: 1 run in 47 took exactly the 60 s timeout on that cell, against 0.1-0.3 s
 otherwise. The kernel had long sent its reply: in a stalled run with a 20 s timeout, the
 kernel stamped its ``execute_reply`` 0.5 s after the request and the client received it
-at 20.0 s. When the wait times out,
-the poller checks the socket once more without waiting (``zmq_poll`` with timeout 0),
-finds the reply there, and returns it. So the reply sat on the shell socket while the
-client's asyncio poller was never woken for it.
+at 20.0 s. When the wait times out, the poller checks the socket once more without
+waiting (``zmq_poll`` with timeout 0), finds the reply there, and returns it. So the
+reply sat on the shell socket while the client's asyncio poller was never woken for it.
 
 Why. ``jupyter_client``'s asyncio channels wait with ``await socket.poll(timeout)`` of
 ``zmq.asyncio``, which watches the socket's ``ZMQ_FD``. That descriptor is

@@ -1,6 +1,5 @@
 """Reading the chapter notebooks: exercises, auto-checked cells, solutions, and the
-student
-edition.
+student edition.
 
 Shared by `tools.student` (`make student`), `tools.grade` (`make grade`), the Sphinx
 extensions (the tables of the instructors page, the stubs of the public site) and the
@@ -326,8 +325,7 @@ HIDDEN = {"hide-input", "remove-cell", "remove-input"}
 
 def exercise_related(nb):
     """Indices of the cells the student edition drops besides solutions, because they
-    check
-    or use a solution:
+    check or use a solution:
 
     - every cell tagged ``solution-check``;
     - a ``remove-cell`` code cell that follows an exercise, its solution or its hint
@@ -458,8 +456,7 @@ def student_edition(nb, keep_outputs=False):
 
 def solution_text(nb):
     """Every line the student edition must not contain: solution-block lines of code
-    cells,
-    {solution} bodies and gated solution cells. Lines that also occur outside the
+    cells, {solution} bodies and gated solution cells. Lines that also occur outside the
     solutions (a blank line, ``return out``, a closing fence) are left out: their
     presence in the student edition proves nothing."""
     sol, rest, gated = [], [], False

@@ -5,12 +5,10 @@
     python -m tools.regenerate_ch7 /tmp/head.json --steps 3 --parts d64 --seeds 0
 
 ``LONG_RUN`` is the configuration of every run: the trigger task, two full trainings
-(``all_params``,
-d = 64 and d = 128, four step sizes each) and the W_O2-only runs over five seeds, and
-the tokens whose
-margins are kept. Every run draws its batches in order from its own seeded generator, so
-a shortened
-run (``--steps``) reproduces the first steps of the full one: the tests use that.
+(``all_params``, d = 64 and d = 128, four step sizes each) and the W_O2-only runs over
+five seeds, and the tokens whose margins are kept. Every run draws its batches in order
+from its own seeded generator, so a shortened run (``--steps``) reproduces the first
+steps of the full one: the tests use that.
 """
 
 import argparse
@@ -123,10 +121,8 @@ def long_run(config=None, steps=None, parts=None, seeds=None):
     """Run the logged experiments of ``LONG_RUN`` and return them as a JSON-ready dict.
 
     ``steps`` (int) shortens every run, ``parts`` (e.g. ["d64", "wo2_only"]) and
-    ``seeds`` select a subset:
-    a shortened run reproduces the first steps of the full one, because every run draws
-    its batches in
-    order from its own seeded generator.
+    ``seeds`` select a subset: a shortened run reproduces the first steps of the full
+    one, because every run draws its batches in order from its own seeded generator.
     """
     cfg = LONG_RUN if config is None else config
     tokens = cfg["tokens"]

@@ -215,9 +215,8 @@ SECTION = re.compile(r"^##\s+(\d+)\.(\d+)\s+(.*)$", re.M)
 
 def sections(nb):
     """{"N.M": (title, minutes)} of a chapter: reading time of the section's prose
-    (without
-    solutions) and of its visible code (cells not tagged hide-input / remove-cell /
-    remove-input)."""
+    (without solutions) and of its visible code (cells not tagged hide-input /
+    remove-cell / remove-input)."""
     found, current, words, lines = {}, None, 0, 0
 
     def close():

@@ -185,10 +185,9 @@ def _significant(text):
 
 def reader_forms(value):
     """The ways a reader would write a number (or a short list of numbers), e.g.
-    -0.37402
-    -> {"0.374", "0.3740"} (the sign is dropped: a leak of -0.374 shows as "+ 0.374"
-    too). Only forms with at least three significant digits, and integers of at least
-    three digits: shorter ones ("0.5", "12") occur everywhere."""
+    -0.37402 -> {"0.374", "0.3740"} (the sign is dropped: a leak of -0.374 shows as "+
+    0.374" too). Only forms with at least three significant digits, and integers of at
+    least three digits: shorter ones ("0.5", "12") occur everywhere."""
     if isinstance(value, (list, tuple)):
         forms = set()
         if 2 <= len(value) <= 6 and all(isinstance(v, (int, float)) for v in value):

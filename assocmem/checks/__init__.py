@@ -2,10 +2,9 @@
 module per chapter.
 
 A checker takes the learner's answer and the exercise's inputs, and nothing else. A
-wrong answer
-raises ``CheckError`` (an AssertionError) with a targeted hint; a right answer prints
-one line that
-starts with ``PASSED``. Every checker is ``am.checks.<name>``.
+wrong answer raises ``CheckError`` (an AssertionError) with a targeted hint; a right
+answer prints one line that starts with ``PASSED``. Every checker is
+``am.checks.<name>``.
 """
 
 from ._core import NO_ANSWER, PASSED, CheckError

@@ -1,12 +1,10 @@
 """What every checker shares: the error type, the pass line, and the comparison helpers.
 
 A checker takes the learner's answer. A wrong answer raises ``CheckError`` (an
-AssertionError) with a
-targeted hint that says what is wrong and what to look at; a right answer prints one
-line starting
-with ``PASSED``. Checkers compare against the package's own reference implementation
-computed on the
-same inputs, never against numbers stored here, and read nothing but their arguments.
+AssertionError) with a targeted hint that says what is wrong and what to look at; a
+right answer prints one line starting with ``PASSED``. Checkers compare against the
+package's own reference implementation computed on the same inputs, never against
+numbers stored here, and read nothing but their arguments.
 """
 
 import torch

@@ -24,9 +24,8 @@ def _ch4_pair_sweep(alphas, p1, lr, steps):
 
 def first_step_margins(answer, alphas, p1, lr):
     """Exercise ex-ch4-first-step: margins (m_1(1), m_1(2)) after one GD step of size lr
-    from W_0 = 0, for two
-    tokens with different outputs, U = I, p = (p1, 1 - p1), one row per correlation
-    alpha. Shape (A, 2).
+    from W_0 = 0, for two tokens with different outputs, U = I, p = (p1, 1 - p1), one
+    row per correlation alpha. Shape (A, 2).
 
     Parameters
     ----------
@@ -111,9 +110,8 @@ def first_step_margins(answer, alphas, p1, lr):
 
 def spike_onset(answer, alpha, p1):
     """Exercise ex-ch4-onset: the step size eta* above which the first GD step from W_0
-    = 0 raises the loss
-    above log 2, for two tokens with different outputs, U = I, correlation alpha and p =
-    (p1, 1 - p1).
+    = 0 raises the loss above log 2, for two tokens with different outputs, U = I,
+    correlation alpha and p = (p1, 1 - p1).
 
     Parameters
     ----------

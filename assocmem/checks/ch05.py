@@ -23,8 +23,7 @@ EIG_HINT = (
 
 def sharpness_at_zero(answer, task):
     """Exercise ex-ch5-sharpness-zero: lambda_max(grad^2 L(0)) = lambda_max(C_0)
-    lambda_max(K), where
-    C_0 = U^T (I/M - 1 1^T / M^2) U and K = sum_x p(x) e_x e_x^T.
+    lambda_max(K), where C_0 = U^T (I/M - 1 1^T / M^2) U and K = sum_x p(x) e_x e_x^T.
 
     Parameters
     ----------
@@ -90,8 +89,8 @@ def _gamma_hessian(task, gamma, weight, p=None):
 
 def gamma_sharpness(answer, task, gamma):
     """Exercise ex-ch5-gamma-sharpness: lambda_max(grad^2 L(W)) for the memories W of a
-    gamma grid (M = 2),
-    equal to ||u_1 - u_2||^2 lambda_max(sum_x p(x) sigma(m_x) sigma(-m_x) e_x e_x^T).
+    gamma grid (M = 2), equal to ||u_1 - u_2||^2 lambda_max(sum_x p(x) sigma(m_x)
+    sigma(-m_x) e_x e_x^T).
 
     Parameters
     ----------

@@ -103,9 +103,8 @@ def zero_one_optimum(answer, task):
 
 def three_token_margins(answer, task):
     """Exercise ex-ch6-three-margins: margins of the cross-entropy minimizer of a
-    non-separable N = 3, d = 2 task,
-    from prop-ch6-three-tokens; the reference is the Newton minimizer
-    (am.zero_one.ce_minimizer).
+    non-separable N = 3, d = 2 task, from prop-ch6-three-tokens; the reference is the
+    Newton minimizer (am.zero_one.ce_minimizer).
 
     Parameters
     ----------

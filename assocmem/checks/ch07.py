@@ -19,8 +19,7 @@ def wk2_memory(answer, model, keys):
     ``am.Task``.
 
     The reference is ``am.transformer.wk2_margins(model, keys)``: query e_x = w_E(x),
-    key
-    u_x' = W_O1 W_V1 w_E(x'), memory W = W_K2^T.
+    key u_x' = W_O1 W_V1 w_E(x'), memory W = W_K2^T.
 
     Parameters
     ----------

@@ -1,11 +1,9 @@
 """Associative memories inside a small Transformer, at laptop-CPU scale (chapter 7).
 
 This re-implements, from its description, the two-layer induction-head task and the
-simplified
-attention-only model of Bietti et al. (2023), "Birth of a Transformer: a memory
-viewpoint", which the
-paper uses to check its findings. Nothing is downloaded: the bigram statistics are
-synthetic.
+simplified attention-only model of Bietti et al. (2023), "Birth of a Transformer: a
+memory viewpoint", which the paper uses to check its findings. Nothing is downloaded:
+the bigram statistics are synthetic.
 
 Modules::
 
@@ -22,10 +20,9 @@ Modules::
     load_long_run
 
 Orientation: every d x d matrix acts on column vectors, like an nn.Linear weight.
-Memories map onto
-the book's S[x, y] = u_y^T W e_x as stated in ``wo2_margins`` and ``wk2_margins``.
-Precision: the
-Transformer runs in float32 by default, the probes are returned in float64.
+Memories map onto the book's S[x, y] = u_y^T W e_x as stated in ``wo2_margins`` and
+``wk2_margins``. Precision: the Transformer runs in float32 by default, the probes are
+returned in float64.
 """
 
 from ..trajectory import forget_events

@@ -2,12 +2,10 @@
 followed by its output.
 
 This re-implements, from its description, the induction-head task of Bietti et al.
-(2023), "Birth of a
-Transformer: a memory viewpoint", which the paper uses to check its findings. Nothing is
-downloaded:
-the bigram statistics are synthetic. The sampler runs the Markov chain as a parallel
-tree of composed
-maps: O(log T) vectorised steps, no Python loop over positions.
+(2023), "Birth of a Transformer: a memory viewpoint", which the paper uses to check its
+findings. Nothing is downloaded: the bigram statistics are synthetic. The sampler runs
+the Markov chain as a parallel tree of composed maps: O(log T) vectorised steps, no
+Python loop over positions.
 """
 
 from dataclasses import dataclass
@@ -50,19 +48,15 @@ class TriggerTask:
     """The Birth-of-a-Transformer task on a synthetic Zipf bigram model.
 
     Tokens follow a Markov chain with marginal-like weights pi(x) proportional to (x +
-    1)^(-exponent) and
-    transitions p(j | i) proportional to pi(j) exp(sigma z_ij), z_ij ~ N(0, 1) drawn
-    once from ``seed``.
-    The k triggers are the k tokens of largest pi, i.e. 0..k-1 (Birth's
-    ``fixed_special_toks``). Each
-    sequence draws one output per trigger, uniformly over the vocabulary (Birth's
-    default); inside that
-    sequence every occurrence of trigger q is followed by its output o(q). The first
-    token is drawn from pi.
+    1)^(-exponent) and transitions p(j | i) proportional to pi(j) exp(sigma z_ij), z_ij
+    ~ N(0, 1) drawn once from ``seed``. The k triggers are the k tokens of largest pi,
+    i.e. 0..k-1 (Birth's ``fixed_special_toks``). Each sequence draws one output per
+    trigger, uniformly over the vocabulary (Birth's default); inside that sequence every
+    occurrence of trigger q is followed by its output o(q). The first token is drawn
+    from pi.
 
     Differences from Birth: Birth estimates pi and p(j | i) from Tiny Shakespeare
-    characters (65 tokens);
-    here they are synthetic, so nothing is downloaded.
+    characters (65 tokens); here they are synthetic, so nothing is downloaded.
 
     Parameters
     ----------
@@ -145,11 +139,9 @@ class TriggerTask:
         shape (B, T).
 
         Vectorised: each position gets a random map f_t (the bigram step with the
-        triggers overridden by
-        this sequence's outputs) and ``_run_chain`` evaluates x_{t+1} = f_t(x_t) for all
-        t in O(log T) steps.
-        Sharing the uniform u_t across the states i is exact: x_t does not depend on
-        u_t.
+        triggers overridden by this sequence's outputs) and ``_run_chain`` evaluates
+        x_{t+1} = f_t(x_t) for all t in O(log T) steps. Sharing the uniform u_t across
+        the states i is exact: x_t does not depend on u_t.
         """
         batch_size = as_int("batch_size", batch_size, low=1)
         if not isinstance(generator, torch.Generator):

@@ -2,10 +2,8 @@
 Section 4.2).
 
 Orientation: every d x d matrix acts on column vectors, like an nn.Linear weight: the
-key of position s
-is W_K h_s, the attention logit of query t is h_t^T W_K h_s / sqrt(d), the value is W_V
-h_s. The model
-runs in float32 by default (``dtype``).
+key of position s is W_K h_s, the attention logit of query t is h_t^T W_K h_s / sqrt(d),
+the value is W_V h_s. The model runs in float32 by default (``dtype``).
 """
 
 import math
@@ -33,9 +31,8 @@ def _attend(h, WK, WV):
     """Causal single-head attention output sum_s A[t, s] W_V h_s, (B, T, d).
 
     Written out rather than through scaled_dot_product_attention: on one CPU thread at
-    these sizes the
-    forward costs the same and the backward is about twice as fast (measured, d = 64, 64
-    x 128).
+    these sizes the forward costs the same and the backward is about twice as fast
+    (measured, d = 64, 64 x 128).
     """
     return _attention_probs(h, WK) @ (h @ WV.T)
 
@@ -52,15 +49,11 @@ class MemoryTransformer(torch.nn.Module):
         logits_t = W_U (h1_t + W_O2 z_t)
 
     Choices, against Birth: W_Q = I in both layers (as Birth); token embeddings w_E and
-    positional
-    embeddings p_t are random N(0, 1) and frozen (Birth's default scale,
-    ``freeze_embeddings``); the
-    unembedding W_U is random and frozen (``freeze_output``); W_V1, W_O1, W_V2 are
-    frozen (as Birth);
-    W_K1, W_K2, W_O2 are trainable; all d x d matrices and W_U start like nn.Linear,
-    uniform in
-    [-1/sqrt d, 1/sqrt d]; no feed-forward layer (Birth's ``final_ffn=False``), no
-    LayerNorm.
+    positional embeddings p_t are random N(0, 1) and frozen (Birth's default scale,
+    ``freeze_embeddings``); the unembedding W_U is random and frozen
+    (``freeze_output``); W_V1, W_O1, W_V2 are frozen (as Birth); W_K1, W_K2, W_O2 are
+    trainable; all d x d matrices and W_U start like nn.Linear, uniform in [-1/sqrt d,
+    1/sqrt d]; no feed-forward layer (Birth's ``final_ffn=False``), no LayerNorm.
 
     Parameters
     ----------

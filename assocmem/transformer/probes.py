@@ -2,10 +2,9 @@
 associative memories.
 
 Each probe maps a trained matrix onto the book's S[x, y] = u_y^T W e_x and returns
-per-token margins in
-float64. The W_O2-only problem (everything else frozen) is the book's associative memory
-with a fixed
-logit offset; its loss, gradient and sharpness are in closed form.
+per-token margins in float64. The W_O2-only problem (everything else frozen) is the
+book's associative memory with a fixed logit offset; its loss, gradient and sharpness
+are in closed form.
 """
 
 import torch
@@ -22,10 +21,9 @@ def wo2_margins(model, WO2=None):
     for a stack WO2.
 
     Scores S[x, y] = w_U(y)^T W_O2 W_V2 w_E(x) and target y = x. In the book's notation
-    this is the Task
-    with e_x = W_V2 w_E(x), u_y = w_U(y) (rows of W_U) and W = W_O2. ``WO2`` (d, d) or
-    (L, d, d) replaces
-    the model's own W_O2 (used by ``train_wo2_only``).
+    this is the Task with e_x = W_V2 w_E(x), u_y = w_U(y) (rows of W_U) and W = W_O2.
+    ``WO2`` (d, d) or (L, d, d) replaces the model's own W_O2 (used by
+    ``train_wo2_only``).
 
     Parameters
     ----------
@@ -58,13 +56,10 @@ def wk2_margins(model, keys=None):
     all), float64, (n,).
 
     Query token x, key token x': S[x, x'] = w_E(x)^T W_K2 W_O1 W_V1 w_E(x'), the
-    attention logit (times
-    sqrt d) between a query carrying w_E(x) and a key position whose previous token was
-    x'. Target x' = x.
-    In the book's notation: e_x = w_E(x), u_{x'} = W_O1 W_V1 w_E(x') and W = W_K2^T.
-    Birth's probe
-    (test_wk1) ranks the trigger keys only when the triggers are fixed: pass
-    ``keys=task.triggers``.
+    attention logit (times sqrt d) between a query carrying w_E(x) and a key position
+    whose previous token was x'. Target x' = x. In the book's notation: e_x = w_E(x),
+    u_{x'} = W_O1 W_V1 w_E(x') and W = W_K2^T. Birth's probe (test_wk1) ranks the
+    trigger keys only when the triggers are fixed: pass ``keys=task.triggers``.
 
     Parameters
     ----------
@@ -94,11 +89,9 @@ def wo2_problem(model, batch):
     and z fixed.
 
     Returns base (n, V) with base_t = W_U h1_t, z (n, d) and targets y (n,), at the n
-    loss positions. When
-    W_K1 and W_K2 are frozen none of these depend on W_O2: this is the book's
-    associative memory with
-    inputs z_t, outputs the rows of W_U, frequency 1/n per position, and a fixed logit
-    offset base_t.
+    loss positions. When W_K1 and W_K2 are frozen none of these depend on W_O2: this is
+    the book's associative memory with inputs z_t, outputs the rows of W_U, frequency
+    1/n per position, and a fixed logit offset base_t.
 
     Parameters
     ----------
@@ -155,10 +148,9 @@ def wo2_sharpness(W, base, z, WU, v0, iters):
     v0; W, v0: (L, d, d).
 
     Hessian-vector products in closed form: H[V] = (1/n) sum_t W_U^T (diag P_t - P_t
-    P_t^T) W_U V z_t z_t^T.
-    The problem is convex (H is positive semi-definite), so power iteration finds
-    lambda_max.
-    Returns the Rayleigh quotients (L,) and the last iterate (L, d, d), for warm starts.
+    P_t^T) W_U V z_t z_t^T. The problem is convex (H is positive semi-definite), so
+    power iteration finds lambda_max. Returns the Rayleigh quotients (L,) and the last
+    iterate (L, d, d), for warm starts.
 
     Parameters
     ----------
