@@ -10,10 +10,11 @@ here by hand, never computed by the grader.
 """
 
 import csv
-import time
+import json
 
 import nbformat
 import pytest
+from filelock import FileLock
 from nbformat.v4 import new_code_cell
 
 from tools import grade, notebooks
@@ -88,9 +89,8 @@ def trimmed_book(folder):
     return folder
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("subs")
+def _grade_all(tmp):
+    """Grade every made-up submission once: the rows of the grader's CSV."""
     book = trimmed_book(tmp / "book")
     subs = {
         "honest": submission(tmp, "honest", RIGHT_MARGINS, RIGHT_W),
@@ -139,7 +139,6 @@ def graded(tmp_path_factory):
         "exit": submission(tmp, "exit", "import os\nos._exit(1)", RIGHT_W),
     }
     out = tmp / "grades.csv"
-    start = time.monotonic()
     grade.main(
         [
             *map(str, subs.values()),
@@ -158,11 +157,28 @@ def graded(tmp_path_factory):
             "2",
         ]
     )
-    seconds = time.monotonic() - start
     with open(out, newline="") as f:
-        rows = list(csv.DictReader(f))
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory, worker_id):
+    """The grades, computed once per test run: under pytest-xdist every worker has its
+    own session, so the first worker to get here grades and writes the rows to a file
+    that the others read (the pattern of pytest-xdist's documentation), instead of
+    each worker grading again."""
+    if worker_id == "master":  # no xdist
+        rows = _grade_all(tmp_path_factory.mktemp("subs"))
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "grades.json"
+        with FileLock(f"{shared}.lock"):
+            if shared.is_file():
+                rows = json.loads(shared.read_text())
+            else:
+                rows = _grade_all(tmp_path_factory.mktemp("subs"))
+                shared.write_text(json.dumps(rows))
     by = {(r["submission"].rsplit("/", 1)[-1][:-6], r["exercise"]): r for r in rows}
-    return rows, by, seconds
+    return rows, by
 
 
 def _status(by, name, label):
@@ -170,7 +186,7 @@ def _status(by, name, label):
 
 
 def test_csv_columns_and_one_row_per_check(graded):
-    rows, by, _ = graded
+    rows, by = graded
     assert list(rows[0]) == ["submission", "exercise", "checker", "status", "detail"]
     assert len(rows) == 9 * 2
     assert {r["status"] for r in rows} <= set(grade.STATUSES)
@@ -179,33 +195,33 @@ def test_csv_columns_and_one_row_per_check(graded):
 
 
 def test_honest_answers_pass(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "honest", MARGINS) == "passed"
     assert _status(by, "honest", HEBBIAN) == "passed"
 
 
 def test_wrong_answer_gets_the_hint_and_the_stub_no_answer(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "wrong", MARGINS) == "wrong"
     assert "sign" in by[("wrong", MARGINS)]["detail"]
     assert _status(by, "wrong", HEBBIAN) == "no answer"
 
 
 def test_printed_confirmation_does_not_count(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "printed", MARGINS) == "no answer"
     assert _status(by, "printed", HEBBIAN) != "passed"
 
 
 @pytest.mark.parametrize("name", ["replaced", "patched"])
 def test_replaced_checker_or_patched_package_does_not_pass(graded, name):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, name, MARGINS) == "wrong"
     assert _status(by, name, HEBBIAN) != "passed"
 
 
 def test_changed_inputs_do_not_pass(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "inputs", MARGINS) == "wrong"
     assert "inputs were changed (S)" in by[("inputs", MARGINS)]["detail"]
     assert _status(by, "inputs", HEBBIAN) == "wrong"
@@ -213,7 +229,7 @@ def test_changed_inputs_do_not_pass(graded):
 
 
 def test_infinite_loop_times_out_and_the_next_submission_is_graded(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "loop", MARGINS) == "timeout"
     assert _status(by, "loop", HEBBIAN) == "timeout"
     assert _status(by, "after_loop", MARGINS) == "passed"
@@ -221,7 +237,7 @@ def test_infinite_loop_times_out_and_the_next_submission_is_graded(graded):
 
 
 def test_a_dying_kernel_is_an_error(graded):
-    _, by, _ = graded
+    _, by = graded
     assert _status(by, "exit", MARGINS) == "error"
     assert "kernel died" in by[("exit", MARGINS)]["detail"]
     assert _status(by, "exit", HEBBIAN) == "error"
@@ -243,7 +259,7 @@ def test_the_check_call_comes_from_the_book_not_the_submission(tmp_path):
     assert grade.plan(nb, BOOK)[0][2][0]["args"] == ["margins", "S", "targets"]
 
 
-def test_function_answers_are_not_sent(graded):
+def test_function_answers_are_not_sent():
     """A callable never leaves the kernel: the value encoder refuses it."""
     ns = {}
     exec(grade.KERNEL_DUMP, ns)
