@@ -84,12 +84,31 @@ class Recording:
         # them as a top-to-bottom run in a fresh kernel does
         for k, i in enumerate(self.code_cells, start=1):
             nb.cells[i].execution_count = k if nb.cells[i].source.strip() else None
+            nb.cells[i].outputs = merge_streams(nb.cells[i].outputs)
             for out in nb.cells[i].outputs:
                 if out.output_type == "execute_result":
                     out.execution_count = k
         seconds = round(time.perf_counter() - self.started, 2)
         nb.metadata["assocmem"] = {"execution_seconds": seconds}
         return nb
+
+
+def merge_streams(outputs):
+    """Consecutive stream outputs of one name (stdout, stderr) merged into one: where
+    the kernel cuts its output into messages depends on timing (two runs of a chapter
+    split the same printed lines differently), the text does not."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and out.output_type == last.output_type == "stream"
+            and out.name == last.name
+        ):
+            last.text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def _recording(item):
