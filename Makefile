@@ -20,6 +20,8 @@ PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 LINTED := assocmem tools tests benchmarks book
 # The notebooks as `make notebooks` executed them, for the book build.
 RECORDED := _build/executed
+# What tools/student_check.py found there, for tests/test_student.py.
+STUDENT_CHECKS := _build/student-check
 # tiny tensors run faster on one thread; also keeps two notebook workers from fighting over 2 cores
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
@@ -115,10 +117,11 @@ student-book: $(STAMP)
 grade: $(STAMP)
 	$(BIN)/python -m tools.grade --out grades.csv $(SUBMISSIONS)
 
-# No solution survives in the student edition, every auto-checked stub fails its check (runs the
-# chapters), and the grader grades honest, wrong and spoofed submissions correctly.
-student-test: $(STAMP)
-	$(TIMED) $(PYTEST) -n 2 tests/test_student.py tests/test_grade.py
+# No solution survives in the student edition, every auto-checked stub failed its check when the
+# chapters executed (`notebooks`), and the grader grades honest, wrong and spoofed submissions
+# correctly.
+student-test: $(STAMP) notebooks
+	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) -n 2 tests/test_student.py tests/test_grade.py
 
 # Headless Chromium from Debian, when missing (as root; about 80 s). Playwright drives it; it never
 # downloads a browser of its own.
@@ -133,10 +136,12 @@ browser: $(STAMP) chromium
 		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py
 
 # Every chapter executes from a fresh kernel; --dist loadfile keeps a notebook's cells on one worker.
-# What nbval executed is kept in $(RECORDED) for the book build (tools/nbval_record.py).
+# What nbval executed is kept in $(RECORDED) for the book build (tools/nbval_record.py); in the same
+# run, every auto-checked cell's student stub is tried just before it (tools/student_check.py).
 notebooks: $(STAMP)
-	rm -rf $(RECORDED)
-	$(TIMED) $(PYTEST) -p tools.nbval_record --nbval-record $(RECORDED) --nbval-lax -n 2 \
+	rm -rf $(RECORDED) $(STUDENT_CHECKS)
+	$(TIMED) $(PYTEST) -p tools.nbval_record --nbval-record $(RECORDED) \
+		-p tools.student_check --student-check $(STUDENT_CHECKS) --nbval-lax -n 2 \
 		--dist loadfile book tests/test_nbval_record.py
 
 # In this order (browser needs the book just built).

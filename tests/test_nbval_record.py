@@ -7,6 +7,14 @@ the build used to execute it. The recording must equal nbclient's notebook, outp
 embedded widget state included (widget model ids are random and are compared up to a
 renaming). A notebook with a failing cell must not be recorded, and the cache step
 refuses a recording that does not match the source.
+
+The same run tries the student stubs (tools/student_check.py) without changing what the
+book records: a notebook with two auto-checked exercises is recorded with and without
+the student check. The first exercise's stub draws random numbers before its check
+fails and counts its runs in a global, so a stub run that leaked into the book's state
+(random-number state or names) would change what is printed after it; the second
+exercise's stub is broken on purpose (its check passes with no answer), which the
+report must name.
 """
 
 import json
@@ -20,7 +28,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tools import kernel_wait, nbval_record
+from tools import kernel_wait, nbval_record, student_check
 
 pytestmark = pytest.mark.integration
 
@@ -48,15 +56,16 @@ def _notebook(cells):
     return nb
 
 
-def _record(tmp_path, nb, name="probe.ipynb"):
-    """Run nbval with the recorder on ``nb`` in a subprocess; the recording or None."""
+def _record(tmp_path, nb, name="probe.ipynb", extra=()):
+    """Run nbval with the recorder (and the ``extra`` arguments) on ``nb`` in a
+    subprocess; the recording or None."""
     path = tmp_path / "nbs" / name
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     out = tmp_path / "recorded"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     cmd += ["-p", "tools.nbval_record", "--nbval-record", str(out), "--nbval-lax"]
-    cmd += ["--rootdir", str(tmp_path), str(path)]
+    cmd += [*extra, "--rootdir", str(tmp_path), str(path)]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     recorded = out / "nbs" / name
@@ -88,6 +97,11 @@ def _canonical(nb):
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
         cell.pop("id", None)
+        if "outputs" in cell:  # the kernel's cuts between stream messages vary
+            outputs = nbformat.from_dict(cell["outputs"])
+            cell["outputs"] = json.loads(
+                json.dumps(nbval_record.merge_streams(outputs))
+            )
     return nb
 
 
@@ -130,3 +144,80 @@ def test_the_cache_refuses_a_recording_of_other_code(tmp_path):
         nbval_record.fill_cache(tmp_path / "rec", tmp_path / "cache", root=tmp_path)
     nbformat.write(source, tmp_path / "rec" / "book" / "intro.ipynb")
     assert nbval_record.fill_cache(tmp_path / "rec", tmp_path / "cache", root=tmp_path)
+
+
+# ---- the student stubs, tried in the same run ---------------------------------
+
+SETUP = (
+    "import torch\nimport assocmem as am\ntorch.manual_seed(0)\n"
+    "S = torch.tensor([[2.0, 0.5], [0.0, 1.5]], dtype=torch.float64)\n"
+    "targets = torch.tensor([0, 1])"
+)
+HONEST = """noise = torch.rand(3)  # drawn by the stub as well
+runs = globals().get("runs", 0) + 1  # 1 in the book, unless the stub's run leaks
+margins = ...  # your answer
+# BEGIN SOLUTION
+rivals = S.clone()
+rivals[torch.arange(2), targets] = -torch.inf
+margins = S.gather(1, targets[:, None]).squeeze(1) - rivals.max(dim=1).values
+# END SOLUTION
+am.checks.margins(margins, S, targets)"""
+BROKEN = """# BEGIN SOLUTION
+unused = 1
+# END SOLUTION
+am.checks.margins(margins, S, targets)  # passes whatever the learner writes"""
+AFTER = "print(runs, noise.tolist(), torch.rand(2).tolist())"
+
+
+def _exercise(label):
+    return nbformat.v4.new_markdown_cell(
+        f"```{{exercise}} {label} (★, coding, auto-checked)\n:label: {label}\n"
+        "Compute the margins.\n```"
+    )
+
+
+def _book():
+    nb = _notebook([SETUP, HONEST, BROKEN, AFTER])
+    nb.cells.insert(2, _exercise("ex-t-honest"))
+    nb.cells.insert(4, _exercise("ex-t-broken"))
+    nb.cells[-1].metadata["tags"] = ["solution-check"]
+    for k, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{k}"
+    return nb
+
+
+def test_stubs_are_tried_and_the_book_records_the_same_outputs(tmp_path):
+    nb = _book()
+    run, plain = _record(tmp_path / "plain", nb)
+    assert run.returncode == 0, run.stdout + run.stderr
+    checks = tmp_path / "checks"
+    plugin = ["-p", "tools.student_check", "--student-check", str(checks)]
+    run, checked = _record(tmp_path / "checked", nb, extra=plugin)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _canonical(checked)["cells"] == _canonical(plain)["cells"]
+    report = json.loads((checks / "probe.json").read_text())
+    assert report["stubs"] == 2
+    assert report["problems"] == ["cell cell-5: the stub ran without error"]
+    assert report["values"][0] == [1.5, 1.5]  # the margins the solution computed
+    source = tmp_path / "checked" / "nbs" / "probe.ipynb"
+    assert report["sha256"] == student_check.source_hash(source)
+
+
+def test_consecutive_stream_outputs_are_merged():
+    out = nbformat.v4.new_output
+    outputs = [
+        out("stream", name="stdout", text="a\n"),
+        out("stream", name="stdout", text="b"),
+        out("stream", name="stderr", text="warning\n"),
+        out("stream", name="stdout", text="c\n"),
+        out("display_data", data={"text/plain": "d"}),
+        out("stream", name="stdout", text="e\n"),
+    ]
+    merged = nbval_record.merge_streams(outputs)
+    assert [(o.output_type, o.get("text")) for o in merged] == [
+        ("stream", "a\nb"),
+        ("stream", "warning\n"),
+        ("stream", "c\n"),
+        ("display_data", None),
+        ("stream", "e\n"),
+    ]

@@ -1,21 +1,23 @@
 """The student edition (`make student`, tools/student.py) contains no answer, and every
 auto-checked exercise's stub fails its check with am.checks.CheckError.
 
-Works for whatever chapters exist (book/NN_*.ipynb). The per-chapter execution test runs
-each chapter in a fresh kernel up to its last exercise-related cell: at every
-auto-checked cell it first runs the student stub (which must raise CheckError), then the
-solution (which must pass), so the cells after it see the same state as in the book. It
-then looks for the answers BY VALUE: the answer each auto-checked exercise computed (the
-first argument of its check call), every number printed or asserted by the cells that
-check a solution (``solution-check`` cells), and the numbers the worked solutions of
-hand-graded exercises state, each written as a reader would write it
-(`tools.student.reader_forms`), are searched for in the student edition. The values are
-saved in _build/answers/ for the test of the student site (tests/test_student_site.py).
+Works for whatever chapters exist (book/NN_*.ipynb). The chapters execute once, in
+`make notebooks`: there tools/student_check.py runs, at every auto-checked cell, the
+student stub (which must raise CheckError) just before the worked solution (which the
+grader must pass), and writes what it found to _build/student-check/. The per-chapter
+test here reads that report, then looks for the answers BY VALUE: the answer each
+auto-checked exercise computed (the first argument of its check call), every number
+printed or asserted by the cells that check a solution (``solution-check`` cells), and
+the numbers the worked solutions of hand-graded exercises state, each written as a
+reader would write it (`tools.student.reader_forms`), are searched for in the student
+edition. The values are saved in _build/answers/ for the test of the student site
+(tests/test_student_site.py).
 """
 
 import ast
 import contextlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tools import grade, notebooks, student
+from tools import notebooks, student, student_check
 
 nbtools = notebooks
 # executes notebooks in kernels: `make student-test`, not `make unit`
@@ -32,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 CHAPTERS = nbtools.all_notebooks(BOOK)
 ANSWERS = ROOT / "_build" / "answers"
+# what tools/student_check.py found in `make notebooks`
+CHECKS = ROOT / "_build" / "student-check"
+REQUIRED = os.environ.get("ASSOCMEM_REQUIRE_BUILD") == "1"
 
 
 def _ids(path):
@@ -296,38 +301,6 @@ CHECKED = [
 ]
 
 
-def _check_values(client, call, index):
-    """The values of a check call's arguments, read from the kernel as JSON by the
-    grader's own encoder (tools/grade_kernel.py)."""
-    probe = new_code_cell(
-        "print('\\x1eVALUES' + " + grade.capture_expression(call) + ")"
-    )
-    client.execute_cell(probe, index)
-    text = "".join(
-        o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream"
-    )
-    return json.loads(text.split("\x1eVALUES", 1)[1])
-
-
-def _plain_numbers(value, limit=10):
-    """The numbers of an answer a reader would write down: a scalar, or a tensor of at
-    most ``limit`` values.
-    """
-    import torch
-
-    if isinstance(value, torch.Tensor) and value.numel() <= limit:
-        value = value.tolist()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [float(value)]
-    if (
-        isinstance(value, (list, tuple))
-        and len(value) <= limit
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ):
-        return [list(map(float, value))]
-    return []
-
-
 def _stated_numbers(nb, related):
     """Numbers that cells checking a solution assert (literals, not tolerances), and the
     decimals that the worked solutions of exercises state, minus those the exercise
@@ -357,67 +330,32 @@ def _stated_numbers(nb, related):
 
 @pytest.mark.parametrize("path", CHECKED, ids=_ids)
 def test_stubs_fail_their_checks_and_no_answer_leaks(path):
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    from tools import kernel_wait
-
-    kernel_wait.install()  # a reply whose wake-up is lost is picked up within 0.5 s
-    nb = nbtools.read(path)
-    st = nbtools.student_edition(nb)
-    stub_of = {c["id"]: c for c in st.cells}
-    checked = {i for ex in nbtools.exercises(nb) for i in ex["check_cells"]}
-    related = nbtools.exercise_related(nb)
-    nb.cells = nb.cells[
-        : max(checked | related) + 1
-    ]  # nothing after the last exercise matters here
-    client = NotebookClient(
-        nb,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(BOOK)}},
+    """What tools/student_check.py found while `make notebooks` executed the chapter:
+    every stub raised CheckError, the grader passed every worked solution; then the
+    answers it read are searched for in the student edition."""
+    report_path = CHECKS / f"{path.stem}.json"
+    if not report_path.exists():
+        (pytest.fail if REQUIRED else pytest.skip)(
+            f"no {report_path.relative_to(ROOT)}: `make notebooks` writes it when "
+            "every cell of the notebook passes"
+        )
+    report = json.loads(report_path.read_text())
+    assert report["sha256"] == student_check.source_hash(path), (
+        f"{report_path.name} was made from another version of {path.name}: "
+        "run `make notebooks`"
     )
-    failures, values = [], []
-    with _kernel(client):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if index in checked:
-                stub = stub_of[cell["id"]]
-                try:
-                    client.execute_cell(stub, index)
-                    failures.append(f"cell {index}: the stub ran without error")
-                except CellExecutionError as err:
-                    if err.ename != "CheckError":
-                        failures.append(
-                            f"cell {index}: the stub raised {err.ename}: {err.evalue}"
-                        )
-            client.execute_cell(
-                cell, index
-            )  # the solution: must pass, and sets the state for what follows
-            if index in checked:
-                for call in nbtools.check_calls(cell.source):
-                    value = _check_values(client, call, index)
-                    values += _plain_numbers(grade.decode(value["args"][0]))
-                    # the grader, given the solution's values, agrees with the book
-                    verdict = grade.verdict(call["checker"], value)
-                    if verdict[0] != "passed":
-                        failures.append(f"cell {index}: the grader says {verdict}")
-            if index in related:  # every number a solution check prints
-                text = "".join(
-                    o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                    for o in cell.outputs
-                )
-                values += student.numbers_in(text)
-    assert not failures, f"{path.name}:\n" + "\n".join(failures)
-    values += _stated_numbers(nbtools.read(path), related)
+    assert not report["problems"], f"{path.name}:\n" + "\n".join(report["problems"])
+    nb = nbtools.read(path)
+    checked = {i for ex in nbtools.exercises(nb) for i in ex["check_cells"]}
+    assert report["stubs"] == len(checked), "not every auto-checked stub was tried"
+    related = nbtools.exercise_related(nb)
+    st = nbtools.student_edition(nb)
+    values = report["values"]
+    values += _stated_numbers(nb, related)
     forms = set().union(*(student.reader_forms(v) for v in values)) if values else set()
     # Numbers the main text (before the first exercise) states are data, not answers ...
-    first = min(
-        (e["cell"] for e in nbtools.exercises(nbtools.read(path))),
-        default=len(nb.cells),
-    )
-    main_ids = {c["id"] for c in nbtools.read(path).cells[:first]}
+    first = min((e["cell"] for e in nbtools.exercises(nb)), default=len(nb.cells))
+    main_ids = {c["id"] for c in nb.cells[:first]}
     given = {f"main {c['id']}": c.source for c in st.cells if c["id"] in main_ids}
     # ... and so are those an exercise's statement gives
     given |= {
@@ -445,28 +383,6 @@ def test_cells_checking_a_solution_are_dropped(path):
     kept = {c["id"] for c in nbtools.student_edition(nb).cells}
     dropped = {nb.cells[i]["id"] for i in nbtools.exercise_related(nb)}
     assert not kept & dropped
-
-
-@contextlib.contextmanager
-def _kernel(client, attempts=3):
-    """client.setup_kernel(), retried when the kernel dies while starting (seen once in
-    CI
-    with two xdist workers starting kernels at the same moment: "Kernel died before
-    replying to kernel_info")."""
-    for attempt in range(attempts):
-        cm = client.setup_kernel()
-        try:
-            cm.__enter__()
-        except RuntimeError:
-            client.km = client.kc = None
-            if attempt == attempts - 1:
-                raise
-            continue
-        try:
-            yield
-        finally:
-            cm.__exit__(None, None, None)
-        return
 
 
 # ---- the course pages (tools/sphinx_course.py) ---------------------------------------
