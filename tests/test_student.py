@@ -28,7 +28,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from tools import notebooks, student, student_check
 
 nbtools = notebooks
-# executes notebooks in kernels: `make student-test`, not `make unit`
+# reads what `make notebooks` found: `make student-test`, not `make unit`
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

@@ -1,8 +1,8 @@
 """The student site (`make student-book`, _build/student-html/) has no solution and no
 answer.
 
-Needs the built site and the answer values that tests/test_student.py collects while it
-runs the solutions (_build/answers/NN.json, one list of reader-written forms per
+Needs the built site and the answer values that tests/test_student.py collects from
+the solutions' run (_build/answers/NN.json, one list of reader-written forms per
 notebook). Without a built site the tests skip, unless ASSOCMEM_REQUIRE_BUILD=1 (as
 `make student-book` sets), which turns the skip into a failure.
 """
