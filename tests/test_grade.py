@@ -11,9 +11,11 @@ here by hand, never computed by the grader.
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
+import torch
 from filelock import FileLock
 from nbformat.v4 import new_code_cell
 
@@ -265,3 +267,16 @@ def test_function_answers_are_not_sent():
     exec(grade.KERNEL_DUMP, ns)
     with pytest.raises(TypeError, match="graded by hand"):
         ns["dump"]([lambda x: x], {})
+
+
+def test_verdicts_in_threads_each_see_their_own_pass_line():
+    """`make grade --jobs N` judges submissions in threads; a checker's pass line must
+    reach the verdict it belongs to (it once landed in another thread's capture)."""
+    S = torch.tensor([[2.0, 0.5], [0.0, 1.5]], dtype=torch.float64)
+    targets = torch.tensor([0, 1])
+    ns = {}
+    exec(grade.KERNEL_DUMP, ns)
+    value = json.loads(ns["dump"]([torch.tensor([1.5, 1.5]), S, targets], {}))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        verdicts = list(pool.map(lambda _: grade.verdict("margins", value), range(400)))
+    assert set(verdicts) == {("passed", "")}

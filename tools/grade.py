@@ -71,6 +71,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 from concurrent.futures import ThreadPoolExecutor
@@ -397,6 +398,11 @@ def decode(v):
     raise TypeError(f"unknown value kind {kind!r}")
 
 
+# A checker says "passed" on stdout; submissions are graded in threads (--jobs), and
+# redirect_stdout swaps the one sys.stdout of the process: one verdict at a time.
+_VERDICT = threading.Lock()
+
+
 def verdict(checker, value):
     """(status, detail): the grader's own checker on the values a submission made."""
     _, checkers, check_error, passed = _grader()
@@ -410,7 +416,7 @@ def verdict(checker, value):
         return "error", f"the answer could not be read: {type(err).__name__}: {err}"
     printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(printed):
+        with _VERDICT, contextlib.redirect_stdout(printed):
             fn(*args, **kwargs)
     except check_error as err:
         return ("no answer" if NO_ANSWER in str(err) else "wrong"), str(err)
