@@ -105,7 +105,7 @@ lint: $(STAMP)
 # `integration` marker (pyproject.toml) and run in their own steps below; tools/mutation_check.py
 # selects the unit tests with the same marker.
 unit: $(STAMP)
-	$(TIMED) $(PYTEST) -m "not integration" --doctest-modules assocmem tests
+	$(TIMED) $(PYTEST) -n 2 -m "not integration" --doctest-modules assocmem tests
 
 # Student edition: solutions replaced by `...` stubs, {solution} blocks removed (tools/student.py).
 student: $(STAMP)
