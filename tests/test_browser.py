@@ -6,8 +6,8 @@ MathJax error box), every embedded widget view is rendered, no image is broken. 
 are also checked in dark mode (the loaded page switched to prefers-color-scheme: dark,
 as a reader's system setting would), and at 1280 px a chapter shows a reader at most 3
 ``assert`` statements (code in folded cells does not count) and no code block that
-scrolls sideways. Full-page screenshots go to _build/screens/<page>.png and
-<page>-dark.png (long pages continue in <page>.2.png).
+scrolls sideways. Full-page screenshots go to _build/screens/<page>.png (long pages
+continue in <page>.2.png), and the first screen in dark mode to <page>-dark.png.
 
 Each page is loaded once for all the browser tests (the ``book`` fixture of
 tests/conftest.py); the tests stay one per page and check.
@@ -34,7 +34,9 @@ def _shot(page, dark):
 
 def _dark(chromium, page, report):
     report = chromium.report()
-    chromium.screenshot(_shot(page, True), report["height"])
+    # the first screen only: a full-page capture re-lays out the whole page at its full
+    # height (4-5 s a chapter); `python -m tools.browser PAGE --dark --out F` takes one
+    chromium.screenshot(_shot(page, True), browser.HEIGHT)
     return report
 
 
