@@ -45,6 +45,7 @@ help:
 	@echo "make student-book  the student site, without solutions, into _build/student-html/"
 	@echo "make grade SUBMISSIONS=\"a.ipynb b.ipynb\"  grade submissions into grades.csv"
 	@echo "make lock      regenerate requirements.lock from requirements.txt in a fresh venv"
+	@echo "make screens   full-page screenshots of the built book into _build/screens/"
 	@echo "make mutation  break the package on purpose; the unit tests must notice"
 
 # (Re)install whenever the lock or the package metadata change. The lock pins every distribution,
@@ -135,10 +136,16 @@ chromium:
 
 # The built book: no external script/stylesheet, and every page in a real browser from file:// (math
 # typeset, widgets rendered, no console error, no network request, no sideways-scrolling code, at most 3
-# visible asserts per chapter); screenshots in _build/screens/. Run after `make book`.
+# visible asserts per chapter); the explorers' screenshots before and after a slider move in
+# _build/screens/explorers/. Run after `make book`.
 browser: $(STAMP) chromium
 	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_offline.py tests/test_browser.py \
 		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py
+
+# Full-page screenshots of every built page (chapters light and dark) into _build/screens/, for
+# looking at the pages; the browser checks run too. Not part of `make test`. Run after `make book`.
+screens: $(STAMP) chromium
+	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 ASSOCMEM_PAGE_SHOTS=1 $(PYTEST) tests/test_browser.py
 
 # Every chapter executes from a fresh kernel; --dist loadfile keeps a notebook's cells on one worker.
 # What nbval executed is kept in $(RECORDED) for the book build (tools/nbval_record.py); in the same
@@ -158,6 +165,6 @@ mutation: $(STAMP)
 clean:
 	rm -rf _build student book/api
 
-.PHONY: help install lock book vendor lint unit student student-book grade student-test chromium browser \
+.PHONY: help install lock book vendor lint unit student student-book grade student-test chromium browser screens \
 	notebooks test \
 	mutation clean

@@ -6,8 +6,8 @@ MathJax error box), every embedded widget view is rendered, no image is broken. 
 are also checked in dark mode (the loaded page switched to prefers-color-scheme: dark,
 as a reader's system setting would), and at 1280 px a chapter shows a reader at most 3
 ``assert`` statements (code in folded cells does not count) and no code block that
-scrolls sideways. Full-page screenshots go to _build/screens/<page>.png (long pages
-continue in <page>.2.png), and the first screen in dark mode to <page>-dark.png.
+scrolls sideways. `make screens` adds full-page screenshots, in
+_build/screens/<page>.png and <page>-dark.png (long pages continue in <page>.2.png).
 
 Each page is loaded once for all the browser tests (the ``book`` fixture of
 tests/conftest.py); the tests stay one per page and check.
@@ -34,9 +34,8 @@ def _shot(page, dark):
 
 def _dark(chromium, page, report):
     report = chromium.report()
-    # the first screen only: a full-page capture re-lays out the whole page at its full
-    # height (4-5 s a chapter); `python -m tools.browser PAGE --dark --out F` takes one
-    chromium.screenshot(_shot(page, True), browser.HEIGHT)
+    if PAGE_SHOTS:
+        chromium.screenshot(_shot(page, True), report["height"])
     return report
 
 
@@ -44,19 +43,25 @@ def _is_chapter(page):
     return bool(site.CHAPTER.match(page.name))
 
 
-# Run on the one load of each page (tests/conftest.py): a full-page screenshot of every
-# page; chapters are then switched to the dark colour scheme, reported on again and
-# screenshotted.
-BROWSER_STEPS = [
-    browser.Step(
-        "screenshot",
-        10,
-        lambda chromium, page, report: chromium.screenshot(
-            _shot(page, False), report["height"]
-        ),
-    ),
-    browser.Step("dark", 30, _dark, applies=_is_chapter, dark=True),
-]
+# Full-page screenshots of every page (and of the chapters in dark mode too), for a
+# person to look at: `make screens`. A full-page capture lays a page out again at its
+# whole height (a chapter is 20 000-30 000 px: 5-7 s of Chromium's time each), about a
+# fifth of this step, so `make test` leaves them out.
+PAGE_SHOTS = os.environ.get("ASSOCMEM_PAGE_SHOTS") == "1"
+
+# Run on the one load of each page (tests/conftest.py): chapters are switched to the
+# dark colour scheme and reported on again; with PAGE_SHOTS, screenshots before that.
+BROWSER_STEPS = [browser.Step("dark", 30, _dark, applies=_is_chapter, dark=True)]
+if PAGE_SHOTS:
+    BROWSER_STEPS.append(
+        browser.Step(
+            "screenshot",
+            10,
+            lambda chromium, page, report: chromium.screenshot(
+                _shot(page, False), report["height"]
+            ),
+        )
+    )
 
 
 def problems(report, page):
