@@ -186,31 +186,14 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def toc_notebooks(root=ROOT):
-    """Every notebook of the table of contents, as paths relative to ``root``."""
-    import yaml
+    """Every notebook of the table of contents, as paths relative to ``root`` (the
+    table read by sphinx-external-toc, the parser the book build uses)."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node or "root" in node:
-                files.append(node.get("file") or node.get("root"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(toc)
-    found = []
-    for name in files:
-        path = Path(name)
-        if path.suffix != ".ipynb":
-            path = path.with_suffix(".ipynb")
-        if (root / path).exists():
-            found.append(path)
-    return found
+    docnames = parse_toc_yaml(root / "_toc.yml")  # a SiteMap: its keys are docnames
+    return [
+        Path(f"{name}.ipynb") for name in docnames if (root / f"{name}.ipynb").exists()
+    ]
 
 
 def fill_cache(recorded, cache_path, root=ROOT):
