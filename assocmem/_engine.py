@@ -101,20 +101,16 @@ def descend(E, U, p, targets, lr, steps, W, keep_W=False):
     loop does as few ops per step as it can (six on the group G sweep):
 
     - it steps the scores, S_{t+1} = S_t - A (softmax(S_t) - Y) K_u with A = lr K_e D_p
-    made once (the
-      particle recursion of chapter 2; K_e = E E^T, K_u = U U^T, the product with K_u
-      skipped when
-      K_u = I): one batched matmul per step (``_score_steps``). When N is large compared
-      with d,
-      stepping W is cheaper and it does that (``_weight_steps``);
+      made once (the particle recursion of chapter 2; K_e = E E^T, K_u = U U^T, the
+      product with K_u skipped when K_u = I): one batched matmul per step
+      (``_score_steps``). When N is large compared with d, stepping W is cheaper and it
+      does that (``_weight_steps``);
     - S_t, its row max, the sum of its shifted exponentials and its residual go straight
-    into buffers
-      holding ~64 consecutive steps, and loss, margins and 0-1 loss are computed for a
-      whole buffer at
-      once (large tensors amortise the per-op cost);
+      into buffers holding ~64 consecutive steps, and loss, margins and 0-1 loss are
+      computed for a whole buffer at once (large tensors amortise the per-op cost);
     - W_T = W_0 - U^T (sum_t lr D_p (softmax(S_t) - Y))^T E comes from the summed
-    residuals (a sum
-      with compensated rounding: in a non-separable task the residuals never decay).
+      residuals (a sum with compensated rounding: in a non-separable task the residuals
+      never decay).
 
     Results agree with stepping W directly to round-off (~1e-13 on the group G sweep),
     except in chaotic runs (e.g. alpha = 1, lr = 10 there), where any change of rounding

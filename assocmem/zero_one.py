@@ -150,10 +150,10 @@ def sectors(V, p):
 
     Returns
     -------
-    dict with ``start``, ``end``, ``loss``, each (..., 2N), and ``gamma`` (..., 2N, 2),
-    the unit vector in the
-    middle of each sector. Sectors of zero width (parallel embeddings) get the loss of
-    their boundary line.
+    dict
+        ``start``, ``end``, ``loss``, each (..., 2N), and ``gamma`` (..., 2N, 2), the
+        unit vector in the middle of each sector. Sectors of zero width (parallel
+        embeddings) get the loss of their boundary line.
     """
     V, p = _check(V, p)
     if V.shape[-1] != 2:

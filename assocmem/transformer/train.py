@@ -31,21 +31,26 @@ class Run:
 
     Attributes
     ----------
-    lr : (L,)                         step sizes eta
-    train_loss : (L, steps)           loss of the minibatch used at step t, at W_t (what
-    the paper plots)
-    eval_step : (E,) int              steps at which the fixed evaluation batch was
-    scored
-    eval_loss : (L, E)                loss of the fixed evaluation batch
-    wo2 : (L, steps+1, V)             W_O2 margins of every token at every iterate
-    wk2 : (L, steps+1, k)             W_K2 margins over the trigger keys at every
-    iterate
-    sharpness : (L, E) or None        lambda_max of the W_O2-only Hessian on the
-    evaluation batch
-    norms : dict of (L, steps+1)      Frobenius norms of the trained matrices
-    models : list or None             the trained models (``train_all`` only)
-    WO2 : (L, d, d) or None           the final W_O2 of each run (``train_wo2_only``
-    only)
+    lr : (L,)
+        Step sizes eta.
+    train_loss : (L, steps)
+        Loss of the minibatch used at step t, at W_t (what the paper plots).
+    eval_step : (E,) int
+        Steps at which the fixed evaluation batch was scored.
+    eval_loss : (L, E)
+        Loss of the fixed evaluation batch.
+    wo2 : (L, steps+1, V)
+        W_O2 margins of every token at every iterate.
+    wk2 : (L, steps+1, k)
+        W_K2 margins over the trigger keys at every iterate.
+    sharpness : (L, E) or None
+        lambda_max of the W_O2-only Hessian on the evaluation batch.
+    norms : dict of (L, steps+1)
+        Frobenius norms of the trained matrices.
+    models : list or None
+        The trained models (``train_all`` only).
+    WO2 : (L, d, d) or None
+        The final W_O2 of each run (``train_wo2_only`` only).
     """
 
     lr: torch.Tensor
