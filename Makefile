@@ -83,7 +83,9 @@ lock:
 # pages) first means a stale page can never survive into a green build.
 # Then tools/downloads.py (needs chromium): executed and student notebooks, chapter and book PDFs, the
 # download line on every chapter page, and the page-weight table of the execution-statistics page.
-book: $(STAMP) $(VENDOR) chromium notebooks
+book: notebooks book-html
+
+book-html: $(STAMP) $(VENDOR) chromium
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/.jupyter_cache _build/screens book/api
 	$(BIN)/python -m tools.nbval_record $(RECORDED) _build/.jupyter_cache
 	$(TIMED) $(BIN)/jupyter-book build --all . -W -n --keep-going 2>&1 | tee _build/book.log
@@ -115,8 +117,12 @@ student: $(STAMP)
 # The student site, _build/student-html/: the book without any solution, made from the notebooks that
 # `make book` executed (no execution, about a minute), then checked for answers (needs the answer values
 # that `make student-test` collects in _build/answers/).
-student-book: $(STAMP)
+student-book: student-site student-site-test
+
+student-site: $(STAMP)
 	$(TIMED) $(BIN)/python -m tools.student --site
+
+student-site-test: $(STAMP)
 	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_student_site.py
 
 # Grade submitted notebooks with the grader's own checkers: make grade SUBMISSIONS="a.ipynb b.ipynb"
@@ -156,8 +162,11 @@ notebooks: $(STAMP)
 		-p tools.student_check --student-check $(STUDENT_CHECKS) --nbval-lax -n 2 \
 		--dist loadfile book tests/test_nbval_record.py
 
-# In this order (browser needs the book just built).
-test: lint unit notebooks student-test book student-book browser
+# In this order (browser needs the book just built). The two Sphinx builds, the book's and the student
+# site's, use one core each: they run side by side (--output-sync keeps each one's log in one piece).
+test: lint unit notebooks student-test
+	$(MAKE) -j2 --output-sync=target book-html student-site
+	$(MAKE) student-site-test browser
 
 mutation: $(STAMP)
 	$(BIN)/python -m tools.mutation_check
@@ -165,6 +174,7 @@ mutation: $(STAMP)
 clean:
 	rm -rf _build student book/api
 
-.PHONY: help install lock book vendor lint unit student student-book grade student-test chromium browser screens \
+.PHONY: help install lock book book-html vendor lint unit student student-book student-site \
+	student-site-test grade student-test chromium browser screens \
 	notebooks test \
 	mutation clean
