@@ -95,6 +95,9 @@ def _grade_all(tmp):
     """Grade every made-up submission once: the rows of the grader's CSV."""
     book = trimmed_book(tmp / "book")
     subs = {
+        # first, so that the other job grades the rest during its 30 s timeout
+        "loop": submission(tmp, "loop", "while True:\n    pass", RIGHT_W),
+        "after_loop": submission(tmp, "after_loop", RIGHT_MARGINS, RIGHT_W),
         "honest": submission(tmp, "honest", RIGHT_MARGINS, RIGHT_W),
         # wrong sign on margins; the outer-product stub left as handed out
         "wrong": submission(tmp, "wrong", RIGHT_MARGINS + "margins = -margins"),
@@ -136,8 +139,6 @@ def _grade_all(tmp):
             "S = torch.zeros(4, 3)\nmargins = torch.zeros(4)",
             "E = torch.zeros(20, 256)\nW = torch.zeros(256, 256)",
         ),
-        "loop": submission(tmp, "loop", "while True:\n    pass", RIGHT_W),
-        "after_loop": submission(tmp, "after_loop", RIGHT_MARGINS, RIGHT_W),
         "exit": submission(tmp, "exit", "import os\nos._exit(1)", RIGHT_W),
     }
     out = tmp / "grades.csv"
