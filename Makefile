@@ -119,7 +119,7 @@ student: $(STAMP)
 # that `make student-test` collects in _build/answers/).
 student-book: student-site student-site-test
 
-student-site: $(STAMP)
+student-site: $(STAMP) $(VENDOR)
 	$(TIMED) $(BIN)/python -m tools.student --site
 
 student-site-test: $(STAMP)
