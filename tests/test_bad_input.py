@@ -345,9 +345,15 @@ CASES = {
         (lambda: am.explorers.live(3), V, "draw"),
         (lambda: am.explorers.live(lambda a: fig(), a=3), V, "control"),
     ],
-    "assocmem.explorers.render_png": [
-        (lambda: am.explorers.render_png("fig"), V, "fig"),
-        (lambda: am.explorers.render_png(fig(), dpi=0), T, "dpi"),
+    "assocmem.canvas.Canvas": [
+        (lambda: am.canvas.Canvas(0, 2), T, "nrows"),
+        (lambda: am.canvas.Canvas(1, "2"), T, "ncols"),
+        (lambda: am.canvas.Canvas(rects=[(0, 0, 1)]), T, "rects"),
+        (lambda: am.canvas.Canvas(rects=[]), T, "rects"),
+    ],
+    "assocmem.canvas.render_png": [
+        (lambda: am.canvas.render_png("fig"), V, "fig"),
+        (lambda: am.canvas.render_png(fig(), dpi=0), T, "dpi"),
     ],
     "assocmem.explorers.grid_points": [
         (lambda: am.explorers.grid_points([1, 2]), V, "grid"),
