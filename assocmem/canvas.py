@@ -77,8 +77,8 @@ class Canvas:
     linear scales, automatic aspect, limits 0 to 1 with autoscaling, the first colour
     of the cycle), so ``draw`` starts from the same empty axes. Anything else ``draw``
     sets on an axis (ticks, tick labels' size, grid, label positions) it must set for
-    every frame; :func:`static` checks that the image does not depend on the frame
-    drawn before.
+    every frame; :func:`~assocmem.explorers.static` checks that the image does not
+    depend on the frame drawn before.
 
     Parameters
     ----------
