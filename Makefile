@@ -2,8 +2,8 @@
 #   make book   create .venv if missing, install from the lock, execute every chapter once (nbval), build
 #               the HTML book from those executions into _build/html
 #   make test   create .venv if missing, install from the lock, run every test, in this order: lint, unit
-#               tests and doctests, every chapter (nbval, executed once), the student edition, the strict
-#               book build from those executions, then the built pages offline and in headless Chromium
+#               tests and doctests beside every chapter (nbval, executed once), the student edition, the
+#               strict book build from those executions, then the built pages offline and in Chromium
 # Other targets: make help.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -160,15 +160,24 @@ screens: $(STAMP) chromium
 # Every chapter executes from a fresh kernel; --dist loadfile keeps a notebook's cells on one worker.
 # What nbval executed is kept in $(RECORDED) for the book build (tools/nbval_record.py); in the same
 # run, every auto-checked cell's student stub is tried just before it (tools/student_check.py).
+# The longest first (chapter 7 trains a Transformer, about 37 s; the recorder's test records twice,
+# 21 s; chapters 5 and 6, 19-21 s), then the rest by name, so that no worker is left with a long one
+# at the end; --no-loadscope-reorder keeps that order (xdist would order files by number of cells).
+LONGEST := book/07_transformer.ipynb tests/test_nbval_record.py book/05_edge_of_stability.ipynb \
+	book/06_underparameterized.ipynb
+NOTEBOOKS := $(LONGEST) $(filter-out $(LONGEST),$(sort $(wildcard book/*.ipynb book/*/*.ipynb)))
 notebooks: $(STAMP)
 	rm -rf $(RECORDED) $(STUDENT_CHECKS)
 	$(TIMED) $(PYTEST) -p tools.nbval_record --nbval-record $(RECORDED) \
 		-p tools.student_check --student-check $(STUDENT_CHECKS) --nbval-lax -n 2 \
-		--dist loadfile book tests/test_nbval_record.py
+		--dist loadfile --no-loadscope-reorder $(NOTEBOOKS)
 
-# In this order (browser needs the book just built). The two Sphinx builds, the book's and the student
-# site's, use one core each: they run side by side (--output-sync keeps each one's log in one piece).
-test: lint unit notebooks student-test
+# In this order (browser needs the book just built). Steps that leave a core idle part of the time run
+# side by side (--output-sync keeps each one's log in one piece): the unit tests with the chapters
+# (each half idle while its workers start and collect, measured with vmstat), then the book's and the
+# student site's Sphinx builds (one core each).
+test: lint
+	$(MAKE) -j2 --output-sync=target unit student-test
 	$(MAKE) -j2 --output-sync=target book-html student-site
 	$(MAKE) student-site-test browser
 
