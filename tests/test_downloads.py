@@ -141,4 +141,7 @@ def test_execution_stats_page_shows_page_weights():
     stats = json.loads((site.HTML / "_downloads" / "page_stats.json").read_text())
     for s in stats:
         assert (site.HTML / "book" / s["page"]).stat().st_size <= s["weight_bytes"]
+        assert 0 < s["own_compressed_bytes"] < s["own_bytes"]
+        assert s["own_compressed_bytes"] < s["weight_compressed_bytes"]
+        assert s["weight_compressed_bytes"] < s["weight_bytes"]
         assert s["first_figure_ms"] > 0

@@ -182,7 +182,8 @@ def main():
     for s in stats:
         print(
             f"{s['page']}: {s['own_bytes'] / 1e6:.2f} MB own, "
-            f"{s['weight_bytes'] / 1e6:.2f} MB first visit, "
+            f"{s['weight_bytes'] / 1e6:.2f} MB first visit "
+            f"({s['weight_compressed_bytes'] / 1e6:.2f} MB compressed), "
             f"{s['explorer_frames']} explorer frames, first figure "
             f"{s['first_figure_ms']} ms"
         )
