@@ -175,11 +175,12 @@ notebooks: $(STAMP)
 # In this order (browser needs the book just built). Steps that leave a core idle part of the time run
 # side by side (--output-sync keeps each one's log in one piece): the unit tests with the chapters
 # (each half idle while its workers start and collect, measured with vmstat), then the book's and the
-# student site's Sphinx builds (one core each).
+# student site's Sphinx builds (one core each), then the student site's check with the browser tests
+# (whose first 15 s, pytest and Chromium starting, leave a core idle).
 test: lint
 	$(MAKE) -j2 --output-sync=target unit student-test
 	$(MAKE) -j2 --output-sync=target book-html student-site
-	$(MAKE) student-site-test browser
+	$(MAKE) -j2 --output-sync=target student-site-test browser
 
 mutation: $(STAMP)
 	$(BIN)/python -m tools.mutation_check
