@@ -29,7 +29,7 @@ call spent outside ``draw`` (rendering), and whether every first call met the re
 budget of 0.15 s. Wall times depend on the machine's load: the load average is printed
 at the start and the end. Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_redraw.py [--chapters 3 7] [--repeats 3]
+    .venv/bin/python -m benchmarks.bench_redraw [--chapters 3 7] [--repeats 3]
 """
 
 import argparse
@@ -318,8 +318,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.repeats < 0 or args.values < 2:
         parser.error("--repeats must be >= 0 and --values >= 2")
-    sys.path.insert(0, str(ROOT))
-    from tools import kernel_wait
+    from tools import kernel_wait  # run as a module from the root: tools is importable
 
     kernel_wait.install()  # a kernel reply whose wake-up is lost costs 0.5 s, not 600
     chapters = live_chapters(args.chapters)
