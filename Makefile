@@ -150,7 +150,7 @@ chromium:
 # _build/screens/explorers/. Run after `make book`.
 browser: $(STAMP) chromium
 	$(TIMED) env ASSOCMEM_REQUIRE_BUILD=1 $(PYTEST) tests/test_offline.py tests/test_browser.py \
-		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py
+		tests/test_explorers.py tests/test_a11y.py tests/test_downloads.py tests/test_browser_tab.py
 
 # Full-page screenshots of every built page (chapters light and dark) into _build/screens/, for
 # looking at the pages; the browser checks run too. Not part of `make test`. Run after `make book`.

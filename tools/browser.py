@@ -189,11 +189,15 @@ def find_chromium():
 
 
 class Browser:
-    """One headless Chromium; `open` loads a page in a fresh context and reports on it.
+    """One headless Chromium; `open` loads a page and reports on it.
 
     The page stays open (``self.page``) until the next `open`, for screenshots or
     interaction through Playwright's API; ``self.errors`` and ``self.requests`` keep
-    collecting its console errors and blocked requests.
+    collecting its console errors and blocked requests. The next `open` navigates the
+    same browser tab to the new page (a new document, with the colour scheme and the
+    viewport set again): a new context and tab for every page cost twice the time of a
+    short page, most of it starting a renderer and compiling MathJax and the theme's
+    scripts again. After an error the tab is closed, and the next `open` starts afresh.
     """
 
     def __init__(self, executable=None, width=WIDTH, height=HEIGHT, timeout=60):
@@ -220,24 +224,38 @@ class Browser:
         The report (see ``REPORT_JS``) gains ``errors`` (console errors, uncaught
         exceptions, failed local loads) and ``requests`` (blocked network requests).
         """
-        self._close_page()
-        errors, blocked = self.errors, self.requests = [], []
-        self.context = self.browser.new_context(
-            viewport={"width": self.width, "height": self.height},
-            color_scheme="dark" if dark else "light",
-        )
-        self.context.set_default_timeout(self.timeout_ms)
+        scheme = "dark" if dark else "light"
+        if self.page is None:
+            self.context = self.browser.new_context(
+                viewport={"width": self.width, "height": self.height},
+                color_scheme=scheme,
+            )
+            self.context.set_default_timeout(self.timeout_ms)
 
-        def route(r):
-            blocked.append(r.request.url)
-            r.abort()
+            def route(r):
+                self.requests.append(r.request.url)
+                r.abort()
 
-        self.context.route(NONLOCAL, route)
-        page = self.page = self.context.new_page()
-        page.on("console", lambda m: _console(m, errors))
-        page.on("pageerror", lambda e: errors.append(f"exception: {e}"))
-        page.on("requestfailed", lambda r: _failed(r, errors, blocked))
-        page.goto(url, wait_until="load")
+            self.context.route(NONLOCAL, route)
+            page = self.page = self.context.new_page()
+            # the lists of the page now open (`open` starts new ones for each page)
+            page.on("console", lambda m: _console(m, self.errors))
+            page.on("pageerror", lambda e: self.errors.append(f"exception: {e}"))
+            page.on("requestfailed", lambda r: _failed(r, self.errors, self.requests))
+        else:
+            page = self.page
+            page.goto("about:blank")  # the last page's document and its events end
+            page.set_viewport_size({"width": self.width, "height": self.height})
+            page.emulate_media(color_scheme=scheme)
+        self.errors, self.requests = [], []
+        try:
+            page.goto(url, wait_until="load")
+            return self._report_after_redirects(page)
+        except BaseException:
+            self._close_page()  # a tab in an unknown state is not used again
+            raise
+
+    def _report_after_redirects(self, page):
         for attempt in range(3):  # a redirect stub (index.html) navigates away under us
             try:
                 if page.evaluate(REDIRECT_JS):
@@ -250,7 +268,7 @@ class Browser:
                 if "context was destroyed" not in str(err) or attempt == 2:
                     raise
                 page.wait_for_load_state("load")
-        raise RuntimeError(f"{url}: still redirecting after 3 pages")
+        raise RuntimeError(f"{page.url}: still redirecting after 3 pages")
 
     def report(self):
         """The report of the open page as it is now (``REPORT_JS``), with the console
@@ -448,7 +466,7 @@ class Book:
             b._close_page()
             return {"report": (False, err)} | {s.name: (False, err) for s in steps}
         out["report"] = (True, report)
-        dark = False
+        dark = failed = False
         try:
             for s in steps:
                 try:
@@ -458,7 +476,11 @@ class Book:
                     out[s.name] = (True, s.run(b, page, report))
                 except Exception as err:
                     out[s.name] = (False, err)
-        finally:
+                    failed = True
+        except BaseException:
+            b._close_page()
+            raise
+        if failed:  # the next page gets a new tab, not one a step left as it failed
             b._close_page()
         return out
 
