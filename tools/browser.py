@@ -216,7 +216,7 @@ class Browser:
             self._pw.stop()
             raise
         self.context = self.page = None
-        self.errors, self.requests = [], []
+        self.errors, self.requests, self._axe_css = [], [], set()
 
     def open(self, url, dark=False):
         """Load url (dark colour scheme if asked) and return its report.
@@ -239,15 +239,18 @@ class Browser:
             self.context.route(NONLOCAL, route)
             page = self.page = self.context.new_page()
             # the lists of the page now open (`open` starts new ones for each page)
-            page.on("console", lambda m: _console(m, self.errors))
+            page.on("console", lambda m: _console(m, self.errors, self._from_axe))
             page.on("pageerror", lambda e: self.errors.append(f"exception: {e}"))
-            page.on("requestfailed", lambda r: _failed(r, self.errors, self.requests))
+            page.on(
+                "requestfailed",
+                lambda r: _failed(r, self.errors, self.requests, self._from_axe),
+            )
         else:
             page = self.page
             page.goto("about:blank")  # the last page's document and its events end
             page.set_viewport_size({"width": self.width, "height": self.height})
             page.emulate_media(color_scheme=scheme)
-        self.errors, self.requests = [], []
+        self.errors, self.requests, self._axe_css = [], [], set()
         try:
             page.goto(url, wait_until="load")
             return self._report_after_redirects(page)
@@ -301,16 +304,27 @@ class Browser:
 
     def axe(self, script, tags):
         """axe-core's violations of the open page for the rule ``tags`` (injects the
-        ``script`` axe.min.js once per page)."""
-        seen = len(self.errors)
+        ``script`` axe.min.js once per page).
+
+        axe reads the page's stylesheets again with XMLHttpRequest, which a file://
+        page may not do: the console errors and failed loads that this causes for
+        those stylesheets are axe's, not the page's, and are left out of ``errors``
+        until the next `open` (some arrive after axe has returned)."""
+        self._axe_css.update(
+            self.page.evaluate(
+                "[...document.styleSheets].map(s => s.href).filter(Boolean)"
+            )
+        )
         if not self.page.evaluate("!!window.axe"):
             self.page.add_script_tag(path=str(script))
-        found = self.page.evaluate(AXE_JS, tags)
-        self.page.evaluate("0")  # let pending console events arrive
-        # axe fetches the stylesheets with XMLHttpRequest, which file:// pages may not
-        # do: those console errors are axe's, not the page's.
-        del self.errors[seen:]
-        return found
+        return self.page.evaluate(AXE_JS, tags)
+
+    def _from_axe(self, text):
+        """Whether a console error or failed load is axe's XMLHttpRequest for one of
+        the page's stylesheets."""
+        return ("XMLHttpRequest" in text or "net::ERR_FAILED" in text) and any(
+            url in text for url in self._axe_css
+        )
 
     def screenshot(self, path, height=None):
         """Full-page PNG of the open page: path for the first TILE px, then path.2.png,
@@ -485,18 +499,21 @@ class Book:
         return out
 
 
-def _console(message, errors):
+def _console(message, errors, ignore=lambda text: False):
     if message.type in ("error", "assert"):
         loc = message.location or {}
         where = (
             f" ({loc['url']}:{loc.get('lineNumber', 0) + 1})" if loc.get("url") else ""
         )
-        errors.append(f"console.{message.type}: {message.text}{where}")
+        text = f"console.{message.type}: {message.text}{where}"
+        if not ignore(text):
+            errors.append(text)
 
 
-def _failed(request, errors, blocked):
-    if request.url not in blocked:
-        errors.append(f"failed to load: {request.url} ({request.failure})")
+def _failed(request, errors, blocked, ignore=lambda text: False):
+    text = f"failed to load: {request.url} ({request.failure})"
+    if request.url not in blocked and not ignore(text):
+        errors.append(text)
 
 
 def main(argv=None):
