@@ -113,6 +113,7 @@ class Canvas:
                 )
         self._shape, self._rects, self._kw = (nrows, ncols), rects, figure_kw
         self._fig = self._axes = None
+        self._places = []  # (subplotspec, position) of each axes, once it is made
 
     def clear(self):
         """The figure and its axes (shaped as ``plt.subplots`` returns them, or a list

@@ -36,14 +36,14 @@ def test_each_report_has_only_its_own_errors_and_requests(chromium, tmp_path):
     noisy, quiet = tmp_path / "noisy.html", tmp_path / "quiet.html"
     noisy.write_text(NOISY)
     quiet.write_text(QUIET)
-    first = chromium.open(noisy.as_uri())
+    chromium.open(noisy.as_uri())
     chromium.page.wait_for_timeout(200)  # the blocked fetch reports asynchronously
     first = chromium.report()
     assert any("boom from the noisy page" in e for e in first["errors"])
     assert any("127.0.0.1:9/never" in u for u in first["requests"])
     second = chromium.open(quiet.as_uri())
     assert second["errors"] == [] and second["requests"] == []
-    again = chromium.open(noisy.as_uri())
+    chromium.open(noisy.as_uri())
     chromium.page.wait_for_timeout(200)
     again = chromium.report()
     assert any("boom from the noisy page" in e for e in again["errors"])

@@ -104,18 +104,17 @@ def measure(page, timing, loaded, blocked):
     files.add(page)
     sizes = {f: f.stat().st_size for f in files if f.is_file()}
     root = page.parent.parent
-    shared = sum(n for f, n in sizes.items() if _shared(f, root))
-    own = sum(sizes.values()) - shared
+    own, shared = _split(sizes, root)
     packed = {f: _compressed(f, f.stat().st_mtime_ns) for f in sizes}
-    packed_shared = sum(n for f, n in packed.items() if _shared(f, root))
+    own_packed, shared_packed = _split(packed, root)
     return {
         "page": page.name,
         "html_bytes": page.stat().st_size,
         "own_bytes": own,
         "shared_bytes": shared,
         "weight_bytes": own + shared,
-        "own_compressed_bytes": sum(packed.values()) - packed_shared,
-        "weight_compressed_bytes": sum(packed.values()),
+        "own_compressed_bytes": own_packed,
+        "weight_compressed_bytes": own_packed + shared_packed,
         "files": len(files),
         "explorer_frames": n,
         "explorer_frame_bytes": frame_bytes,
@@ -125,6 +124,12 @@ def measure(page, timing, loaded, blocked):
         ),
         "blocked_requests": list(blocked),
     }
+
+
+def _split(sizes, root):
+    """(the page's own bytes, the shared files' bytes) of ``{path: bytes}``."""
+    shared = sum(n for f, n in sizes.items() if _shared(f, root))
+    return sum(sizes.values()) - shared, shared
 
 
 @functools.cache
@@ -142,6 +147,11 @@ def _shared(path, root):
     except ValueError:
         return False
     return rel.parts[0] == "_static" or rel.name == "searchindex.js"
+
+
+def _name(stat):
+    """A chapter's name in the table: ``04 interference``."""
+    return stat["page"].removesuffix(".html").replace("_", " ")
 
 
 def _mb(n):
@@ -162,9 +172,8 @@ def table(stats, budget_bytes):
     rows = []
     for s in stats:
         ready = s["explorers_ready_ms"]
-        label = s["page"][:-5].replace("_", " ")
         cells = [
-            f'<a href="{html.escape(s["page"])}">{html.escape(label)}</a>',
+            f'<a href="{html.escape(s["page"])}">{html.escape(_name(s))}</a>',
             f"{s['own_bytes'] / 1e6:.2f} ({s['own_compressed_bytes'] / 1e6:.2f})",
             f"{s['explorer_frames']} ({s['explorer_frame_bytes'] / 1e6:.2f})",
             f"{s['shared_bytes'] / 1e6:.2f}",
@@ -180,11 +189,7 @@ def table(stats, budget_bytes):
         if not over
         else f"Over the budget of {_mb(budget_bytes)}: {', '.join(over)}."
     )
-    heavy = [
-        s["page"][:-5].replace("_", " ")
-        for s in stats
-        if s["weight_compressed_bytes"] > budget_bytes
-    ]
+    heavy = [_name(s) for s in stats if s["weight_compressed_bytes"] > budget_bytes]
     first = (
         f"A first visit (the page and the shared files) is over {_mb(budget_bytes)} "
         f"even compressed on: {', '.join(heavy)}."
