@@ -22,9 +22,15 @@ with their ticks, spines and labels, are made once and only cleared of what the 
 frame drew, which saves about a quarter of a live redraw. :func:`static` draws its first
 frame again after all the others and requires the same image, so a ``draw`` whose
 picture depends on what it drew before fails when the chapter executes.
+
+:func:`live` also moves the objects the kernel holds when it starts (a chapter's about
+300,000) out of the garbage collector's full collections (``gc.freeze``): one such
+collection scanned them all for 0.15 s, and when it fell inside a redraw that frame
+took 0.25 s instead of 0.1 s.
 """
 
 import base64
+import gc
 import html
 import itertools
 
@@ -205,6 +211,13 @@ def live(draw, dpi=None, tight=True, **controls):
     -------
     ipywidgets.VBox
         A note saying which explorer this is, the controls, and the figure.
+
+    Notes
+    -----
+    Collects the garbage, then freezes every object alive (``gc.freeze``): they stay
+    where they are, but the collector's full collections, which run every few thousand
+    allocations and otherwise scan them all, no longer do. Cyclic garbage made of
+    frozen objects is freed only after ``gc.unfreeze()``.
     """
     if not callable(draw):
         raise TypeError(
@@ -217,6 +230,8 @@ def live(draw, dpi=None, tight=True, **controls):
             )
 
     _check_render(80 if dpi is None else dpi, tight)
+    gc.collect()
+    gc.freeze()  # full collections during a redraw scan only what is new
 
     def show(**params):
         fig = draw(**params)

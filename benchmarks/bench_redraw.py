@@ -25,7 +25,8 @@ figure, so it is rendered, displayed and closed exactly the same way (the floor
 matplotlib alone costs). Per chapter the script prints the median and maximum of the
 first calls (wall time and the kernel's CPU time), the medians of the repeated calls,
 the baseline, the ratio of first-call to baseline CPU medians, the share of a first
-call spent outside ``draw`` (rendering), and whether every first call met the redraw
+call spent outside ``draw`` (rendering), the longest time Python's garbage collector ran
+within one call (first or repeated), and whether every first call met the redraw
 budget of 0.15 s. Wall times depend on the machine's load: the load average is printed
 at the start and the end. Run from the repository root:
 
@@ -99,6 +100,22 @@ def _bench_recording_live(draw, *args, **kwargs):
 
 
 _bench_explorers.live = _bench_recording_live
+
+# seconds the cyclic garbage collector spends, summed (any generation)
+import gc as _bench_gc
+
+_bench_gc_s = [0.0, 0.0]  # total, start of the collection running
+
+
+def _bench_gc_clock(phase, info):
+    now = _bench_time.perf_counter()
+    if phase == "start":
+        _bench_gc_s[1] = now
+    else:
+        _bench_gc_s[0] += now - _bench_gc_s[1]
+
+
+_bench_gc.callbacks.append(_bench_gc_clock)
 """
 
 # Runs after the chapter's last cell, in the same kernel. CONFIG is filled in.
@@ -161,14 +178,17 @@ def _bench_points(controls, k):
 def _bench_move(entry, params, blank=False):
     # one slider move: live's own callback; returns wall s, cpu s, draw s, leaks
     entry["blank"], entry["draw_s"] = blank, 0.0
+    g0 = _bench_gc_s[0]
     w0, c0 = _time.perf_counter(), _time.process_time()
     entry["show"](**params)
     w1, c1 = _time.perf_counter(), _time.process_time()
+    gc_s = _bench_gc_s[0] - g0
     entry["blank"] = False
     leaked = _plt.get_fignums()
     if leaked:
         _plt.close("all")
-    return {"wall": w1 - w0, "cpu": c1 - c0, "draw": entry["draw_s"]}, len(leaked)
+    times = {"wall": w1 - w0, "cpu": c1 - c0, "draw": entry["draw_s"], "gc": gc_s}
+    return times, len(leaked)
 
 
 def _bench_run(entry, k, repeats):
@@ -217,7 +237,8 @@ LEGEND = """\
 Seconds. 1st: the first call at each point (wall med(ian), max; cpu: CPU time of the
 kernel). rep: the repeated calls. empty: the baseline, an empty figure of the same size
 shown the same way. ratio: first-call CPU median / baseline CPU median. render: median
-share of a first call's wall time spent outside draw (rendering the PNG). budget: yes
+share of a first call's wall time spent outside draw (rendering the PNG). gc max: the
+longest time the garbage collector ran within one call. budget: yes
 if every first call took <= 0.15 s wall, "cpu only" if only its CPU time did (a loaded
 machine), NO otherwise."""
 
@@ -293,6 +314,7 @@ def summary(ex):
         "empty_cpu": med(base, "cpu"),
         "ratio": med(first, "cpu") / med(base, "cpu"),
         "render_share": statistics.median(1 - f["draw"] / f["wall"] for f in first),
+        "gc_max": top(first + repeat, "gc"),
         "slowest": max(first, key=lambda f: f["wall"])["params"],
         "budget": "yes" if wall_ok else ("cpu only" if cpu_ok else "NO"),
     }
@@ -361,6 +383,7 @@ def main(argv=None):
         ("e. cpu", "empty_cpu", ".3f"),
         ("ratio", "ratio", ".1f"),
         ("render", "render_share", ".0%"),
+        ("gc max", "gc_max", ".3f"),
     ]
     head = f"{'chapter':<22}" + "".join(f"{c[0]:>8}" for c in cols) + "  budget"
     print(head)

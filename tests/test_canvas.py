@@ -1,12 +1,14 @@
-"""A reused explorer figure draws what a new one draws, and static catches a draw whose
-image depends on the frame before."""
+"""A reused explorer figure draws what a new one draws, static catches a draw whose
+image depends on the frame before, and live keeps full collections out of redraws."""
 
+import gc
 import io
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import ipywidgets as widgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -92,3 +94,16 @@ def test_static_refuses_a_draw_that_depends_on_the_frame_before():
 
     box = explorers.static(honest, {"a": [1, 2]}, tight=False)
     assert "2 frames" in box.children[0].value
+
+
+def test_live_takes_the_objects_alive_out_of_full_collections():
+    gc.unfreeze()
+    kept = [[k] for k in range(1000)]  # containers the collector tracks
+    try:
+        explorers.live(_draw_fresh, k=widgets.IntSlider(value=1, min=0, max=3))
+        assert gc.get_freeze_count() >= len(kept)
+        tracked = {id(o) for o in gc.get_objects()}  # frozen ones are not listed
+        assert not any(id(x) in tracked for x in kept)
+    finally:
+        gc.unfreeze()
+        plt.close("all")
