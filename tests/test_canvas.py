@@ -1,6 +1,8 @@
 """A reused explorer figure draws what a new one draws, static catches a draw whose
-image depends on the frame before, and live keeps full collections out of redraws."""
+image depends on the frame before, live shows the precomputed frame at every grid point
+and keeps full collections out of redraws."""
 
+import base64
 import gc
 import io
 
@@ -107,3 +109,31 @@ def test_live_takes_the_objects_alive_out_of_full_collections():
     finally:
         gc.unfreeze()
         plt.close("all")
+
+
+@pytest.mark.parametrize("tight", [False, True])
+def test_live_shows_the_precomputed_frame_at_every_grid_point(monkeypatch, tight):
+    canvas = Canvas(1, 2, figsize=(6, 2.5), dpi=60)
+
+    def draw(k):
+        fig, axes = canvas.clear()
+        _paint(fig, axes, k)
+        return fig
+
+    grid = {"k": [0, 1, 2, 3]}
+    box = explorers.static(draw, grid, dpi=60, tight=tight)
+    srcs = [
+        f.value.split('src="data:image/png;base64,')[1]
+        for f in box.children[-1].children
+    ]
+    frames = [_pixels(base64.b64decode(s.split('"')[0])) for s in srcs]
+    shown = []
+    monkeypatch.setattr(explorers, "display", lambda im: shown.append(im.data))
+    slider = widgets.SelectionSlider(options=grid["k"], value=0)
+    explorers.live(draw, dpi=60, tight=tight, k=slider)
+    try:
+        for k in [1, 3, 2, 0]:  # out of order: every frame after some other one
+            slider.value = k
+            np.testing.assert_array_equal(_pixels(shown[-1]), frames[k])
+    finally:
+        gc.unfreeze()
