@@ -215,9 +215,9 @@ def live(draw, dpi=None, tight=True, **controls):
     Notes
     -----
     Collects the garbage, then freezes every object alive (``gc.freeze``): they stay
-    where they are, but the collector's full collections, which run every few thousand
-    allocations and otherwise scan them all, no longer do. Cyclic garbage made of
-    frozen objects is freed only after ``gc.unfreeze()``.
+    where they are, but the collector's full collections, which come after some tens of
+    thousands of allocations and would scan them all, leave them out. Cyclic garbage
+    made of frozen objects is freed only after ``gc.unfreeze()``.
     """
     if not callable(draw):
         raise TypeError(
