@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from tools import pip_sources  # run as a module from the root: tools is importable
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / "bench"
 FIGURES = ["labels", "frame", "frame, no text"]
@@ -96,14 +98,8 @@ def install(version):
     """matplotlib==version, without dependencies, in a folder of its own."""
     target = CACHE / f"matplotlib-{version}"
     if not (target / "matplotlib").is_dir():
-        sources = subprocess.run(
-            [sys.executable, "-m", "tools.pip_sources"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
         uv = Path(sys.executable).with_name("uv")
+        sources = pip_sources.pip_options()  # pip's indexes and find-links, for uv
         cmd = [uv, "pip", "install", "-q", "--python", sys.executable, *sources]
         cmd += ["--index-strategy", "unsafe-best-match", "--no-deps"]
         subprocess.run([*cmd, "--target", target, f"matplotlib=={version}"], check=True)

@@ -55,10 +55,20 @@ def options(config_list):
     return out
 
 
-def main():
+def pip_options():
+    """uv options for the sources of this Python's pip (runs ``pip config list``).
+
+    Returns
+    -------
+    list of str
+    """
     pip = [sys.executable, "-m", "pip", "config", "list"]
     listed = subprocess.run(pip, capture_output=True, text=True, check=True).stdout
-    print("\n".join(options(listed)))
+    return options(listed)
+
+
+def main():
+    print("\n".join(pip_options()))
 
 
 if __name__ == "__main__":
