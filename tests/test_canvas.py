@@ -51,14 +51,19 @@ def _draw_fresh(k):
     return fig
 
 
-def test_a_reused_canvas_draws_the_pixels_of_a_new_figure():
-    canvas = Canvas(1, 2, figsize=(6, 2.5), dpi=60)
+def _draw_reusing(canvas):
+    """A draw(k) that paints frame k into the canvas's one figure."""
 
-    def draw_reused(k):
+    def draw(k):
         fig, axes = canvas.clear()
         _paint(fig, axes, k)
         return fig
 
+    return draw
+
+
+def test_a_reused_canvas_draws_the_pixels_of_a_new_figure():
+    draw_reused = _draw_reusing(Canvas(1, 2, figsize=(6, 2.5), dpi=60))
     for k in [3, 1, 0, 2, 1, 3, 0]:  # every frame after every other kind of frame
         fresh = _pixels(render_png(_draw_fresh(k), dpi=60, tight=False))
         reused = _pixels(render_png(draw_reused(k), dpi=60, tight=False))
@@ -113,13 +118,7 @@ def test_live_takes_the_objects_alive_out_of_full_collections():
 
 @pytest.mark.parametrize("tight", [False, True])
 def test_live_shows_the_precomputed_frame_at_every_grid_point(monkeypatch, tight):
-    canvas = Canvas(1, 2, figsize=(6, 2.5), dpi=60)
-
-    def draw(k):
-        fig, axes = canvas.clear()
-        _paint(fig, axes, k)
-        return fig
-
+    draw = _draw_reusing(Canvas(1, 2, figsize=(6, 2.5), dpi=60))
     grid = {"k": [0, 1, 2, 3]}
     box = explorers.static(draw, grid, dpi=60, tight=tight)
     srcs = [
